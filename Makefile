@@ -1,0 +1,51 @@
+# Deep Learning for Genomics — the two commands a new machine needs:
+#   make book   build the executed book into _build/html
+#   make test   run the unit tests, the notebook tests and the book-build test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A local copy of the remote data files (see book/setup.md). The course's CI points it at ../shared/data/uci;
+# leave it empty to download from the original sources.
+GDL_DATA_MIRROR ?= $(firstword $(wildcard $(abspath ../shared/data/uci)))
+export GDL_DATA_MIRROR
+PYTEST_WORKERS ?= 2
+
+.PHONY: install book data test unit notebooks constraints clean help
+
+help:
+	@echo "make book   - create $(VENV), install, fetch data, execute every notebook, write _build/html"
+	@echo "make test   - unit tests + notebook tests (nbval) + book build with warnings as errors"
+
+$(BIN)/activate: pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[book,test]"
+	@if $(BIN)/python -m pip list 2>/dev/null | grep -qi '^nvidia-'; then \
+	  echo "CUDA wheels were installed into a CPU environment; check requirements/constraints.txt" >&2; exit 1; fi
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+# Download (or copy from the mirror) every registered data file once; the book build itself is offline.
+data: install
+	$(BIN)/python -m gdl_utils.datasets fetch --all
+
+book: data
+	@start=$$(date +%s); \
+	GDL_OFFLINE=1 $(BIN)/jupyter-book build . --builder html; \
+	rc=$$?; echo "book build took $$(( $$(date +%s) - start )) s"; \
+	[ $$rc -eq 0 ] && echo "The book is at $(abspath _build/html/index.html)"; exit $$rc
+
+test: data
+	GDL_OFFLINE=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet "torch==2.13.0" -e ".[book,test]"
+	.venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v gdl_utils > requirements/constraints.txt.new
+	rm -rf .venv-constraints; echo "review and move requirements/constraints.txt.new"
+
+clean:
+	rm -rf _build .pytest_cache

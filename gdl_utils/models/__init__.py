@@ -1,0 +1,1 @@
+"""Readable PyTorch models used across the course (one file per family)."""
