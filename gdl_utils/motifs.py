@@ -1,0 +1,285 @@
+"""Transcription-factor motifs: JASPAR, counts -> probabilities -> log-odds, sampling, scanning, similarity.
+
+Matrices are ``(4, w)`` arrays with rows A, C, G, T (the layout of one-hot DNA), so a log-odds matrix is
+directly the weight of a ``torch.nn.Conv1d(4, 1, w)`` filter: scanning with a PWM *is* a convolution
+(chapter 3). The reverse complement of a matrix is a flip of both axes.
+
+JASPAR is read offline from the SQLite files bundled with ``pyjaspar``. The release is pinned
+(:data:`JASPAR_RELEASE`) because matrices are revised between releases and a base ID such as ``MA0139``
+resolves to the newest version *in whichever release is opened*; pinning keeps the course's numbers fixed.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+#: JASPAR release used throughout the course (pinned for reproducibility, see the module docstring).
+JASPAR_RELEASE = "JASPAR2024"
+ALPHABET = "ACGT"
+
+
+def _background(background) -> np.ndarray:
+    """(4,) base probabilities from None (uniform), a GC fraction or 4 probabilities (A, C, G, T)."""
+    if background is None:
+        return np.full(4, 0.25)
+    bg = np.asarray(background, dtype=float)
+    if bg.ndim == 0 and 0.0 < bg < 1.0:
+        return np.array([1 - bg, bg, bg, 1 - bg]) / 2
+    if bg.shape == (4,) and np.all(bg > 0) and np.isclose(bg.sum(), 1.0, atol=1e-6):
+        return bg
+    raise ValueError(f"background: expected None, a GC fraction in (0, 1) or 4 positive probabilities "
+                     f"(A, C, G, T) summing to 1, got {background!r}")
+
+
+def _check_matrix(m, name: str, ppm: bool = False) -> np.ndarray:
+    """A (4, w) finite non-negative float array; with ``ppm`` also columns summing to 1."""
+    m = np.asarray(m.detach().cpu() if _is_torch(m) else m, dtype=float)
+    if m.ndim != 2 or m.shape[0] != 4 or m.shape[1] < 1:
+        raise ValueError(f"{name}: expected shape (4, width) with rows A, C, G, T, got {m.shape}")
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise ValueError(f"{name}: entries must be finite and non-negative")
+    bad = np.flatnonzero(~np.isclose(m.sum(axis=0), 1.0, atol=1e-3)) if ppm else []
+    if len(bad):
+        raise ValueError(f"{name}: column {bad[0]} sums to {m[:, bad[0]].sum():.4f}, expected 1 (a PPM)")
+    return m
+
+
+def counts_to_ppm(counts, pseudocount: float = 0.5) -> np.ndarray:
+    """Position probability matrix ``(counts + pseudocount) / column total``.
+
+    Parameters
+    ----------
+    counts : (4, w) non-negative counts, rows A, C, G, T; pseudocount : added to every cell
+
+    Returns
+    -------
+    (4, w) float array, columns summing to 1. Used in: chapter 1 (motifs), chapter 3.
+    """
+    c = _check_matrix(counts, "counts")
+    if pseudocount < 0:
+        raise ValueError(f"pseudocount must be >= 0, got {pseudocount}")
+    totals = (c + pseudocount).sum(axis=0)
+    if np.any(totals == 0):
+        raise ValueError(f"counts: column {np.flatnonzero(totals == 0)[0]} is all zero; use a pseudocount")
+    return (c + pseudocount) / totals
+
+
+def ppm_to_log_odds(ppm, background=None) -> np.ndarray:
+    """Log-odds (position weight) matrix ``log2(ppm / background)`` in bits.
+
+    Parameters
+    ----------
+    ppm : (4, w) probabilities without zeros (build it with a pseudocount)
+    background : None (uniform), a GC fraction, or 4 probabilities (A, C, G, T)
+
+    Returns
+    -------
+    (4, w) float array. Used in: chapter 1 (scanning), chapter 3 (filters as PWMs).
+    """
+    ppm = _check_matrix(ppm, "ppm", ppm=True)
+    if np.any(ppm == 0):
+        i, j = np.argwhere(ppm == 0)[0]
+        raise ValueError(f"ppm: P({ALPHABET[i]}) at column {j} is 0, so its log-odds is -inf; "
+                         "build the PPM with a pseudocount > 0")
+    return np.log2(ppm / _background(background)[:, None])
+
+
+def information_content(ppm, background=None) -> np.ndarray:
+    """Information content of each column: relative entropy to the background in bits (0 log 0 = 0).
+
+    Parameters
+    ----------
+    ppm : (4, w) probabilities; background : as in :func:`ppm_to_log_odds` (uniform: at most 2 bits)
+
+    Returns
+    -------
+    (w,) float array. Used in: chapter 1 (sequence logos), chapter 3.
+    """
+    ppm = _check_matrix(ppm, "ppm", ppm=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ppm > 0, ppm * np.log2(ppm / _background(background)[:, None]), 0.0)
+    return terms.sum(axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class Motif:
+    """A motif as a read-only ``(4, w)`` count matrix (rows A, C, G, T) with its JASPAR ID and name.
+
+    Used in: chapter 1 (JASPAR, simulation), chapter 3 (matching filters).
+    """
+
+    matrix_id: str
+    name: str
+    counts: np.ndarray
+
+    def __post_init__(self):
+        counts = _check_matrix(self.counts, f"Motif {self.matrix_id!r} counts").copy()
+        counts.setflags(write=False)  # shared by the cache of load_jaspar_* functions
+        object.__setattr__(self, "counts", counts)
+
+    def __repr__(self) -> str:
+        return f"Motif({self.matrix_id!r}, {self.name!r}, width={self.width})"
+
+    @property
+    def width(self) -> int:
+        return self.counts.shape[1]
+
+    @property
+    def consensus(self) -> str:
+        """Most frequent base of each column."""
+        return "".join(ALPHABET[i] for i in self.counts.argmax(axis=0))
+
+    def ppm(self, pseudocount: float = 0.5) -> np.ndarray:
+        """(4, w) position probability matrix, see :func:`counts_to_ppm`."""
+        return counts_to_ppm(self.counts, pseudocount)
+
+    def log_odds(self, background=None, pseudocount: float = 0.5) -> np.ndarray:
+        """(4, w) log2-odds matrix, see :func:`ppm_to_log_odds`."""
+        return ppm_to_log_odds(self.ppm(pseudocount), background)
+
+    def reverse_complement(self) -> "Motif":
+        """The motif as read on the other strand (both axes flipped)."""
+        return Motif(self.matrix_id, self.name, self.counts[::-1, ::-1])
+
+
+@lru_cache(maxsize=None)
+def _jaspar_db(release: str):
+    from pyjaspar import jaspar_releases, jaspardb  # imported lazily: pulls in Biopython
+
+    if release not in jaspar_releases:
+        raise ValueError(f"unknown JASPAR release {release!r}; pyjaspar has {sorted(jaspar_releases)}")
+    return jaspardb(release=release)
+
+
+def _to_motif(jm) -> Motif:
+    return Motif(jm.matrix_id, jm.name, np.array([jm.counts[b] for b in ALPHABET], dtype=float))
+
+
+@lru_cache(maxsize=None)
+def load_jaspar_motif(matrix_id: str, release: str = JASPAR_RELEASE) -> Motif:
+    """One JASPAR matrix, e.g. ``"MA0139.1"`` (CTCF), read offline; a base ID gives the newest version
+    in ``release``. Unknown IDs raise ValueError. Used in: chapter 1, chapter 3."""
+    if not isinstance(matrix_id, str) or not matrix_id.strip():
+        raise ValueError(f"matrix_id must be a non-empty string such as 'MA0139.1', got {matrix_id!r}")
+    with warnings.catch_warnings():  # pyjaspar warns, then returns None, for unknown IDs
+        warnings.simplefilter("ignore")
+        jm = _jaspar_db(release).fetch_motif_by_id(matrix_id.strip())
+    if jm is None:
+        raise ValueError(f"JASPAR matrix ID {matrix_id!r} not found in release {release}")
+    return _to_motif(jm)
+
+
+@lru_cache(maxsize=None)
+def _collection(collection: str, tax_group, release: str, latest_only: bool) -> tuple:
+    tax = None if tax_group is None else [tax_group]
+    jms = _jaspar_db(release).fetch_motifs(collection=collection, tax_group=tax, all_versions=not latest_only)
+    return tuple(_to_motif(jm) for jm in jms)
+
+
+def load_jaspar_collection(collection: str = "CORE", tax_group: str | None = "vertebrates",
+                           release: str = JASPAR_RELEASE, latest_only: bool = True) -> list[Motif]:
+    """All matrices of a JASPAR collection and taxonomic group, cached after the first call (~1 s).
+
+    ``tax_group`` is e.g. "vertebrates", "insects", "plants" or None (all); ``latest_only`` keeps the
+    newest version of each base ID. Returns a list of :class:`Motif` (879 for CORE vertebrates in
+    JASPAR2024). Used in: chapter 1, chapter 3.
+    """
+    motifs = list(_collection(collection, tax_group, release, bool(latest_only)))
+    if not motifs:
+        raise ValueError(f"no JASPAR matrices for collection={collection!r}, tax_group={tax_group!r} in {release}")
+    return motifs
+
+
+def sample_motif(ppm, n: int, rng=None) -> list[str]:
+    """``n`` instances drawn column by column from a ``(4, w)`` PPM; ``rng`` is a numpy Generator or seed.
+
+    Returns a list of ``n`` strings of length ``w``. Used in: chapter 1 (simulation).
+    """
+    ppm = _check_matrix(ppm, "ppm", ppm=True)
+    if isinstance(n, bool) or int(n) != n or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    cum = np.cumsum(ppm / ppm.sum(axis=0), axis=0).T  # (w, 4)
+    u = np.random.default_rng(rng).random((int(n), ppm.shape[1]))
+    idx = np.minimum((u[:, :, None] >= cum[None]).sum(axis=2), 3)  # (n, w) inverse-CDF sampling
+    letters = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)[idx]
+    return [row.tobytes().decode("ascii") for row in letters]
+
+
+def _is_torch(x) -> bool:
+    return type(x).__module__.split(".")[0] == "torch"
+
+
+def _strand_scores(x, log_odds):
+    """Plus- and minus-strand window scores, each (N, L - w + 1), for one-hot ``x`` (N, 4, L) or (4, L)."""
+    lo = np.asarray(log_odds.detach().cpu() if _is_torch(log_odds) else log_odds, dtype=float)
+    if lo.ndim != 2 or lo.shape[0] != 4 or not np.all(np.isfinite(lo)):
+        raise ValueError(f"log_odds: expected a finite (4, width) matrix, got shape {lo.shape}")
+    xb = x[None] if x.ndim == 2 else x
+    if xb.ndim != 3 or xb.shape[1] != 4:
+        raise ValueError(f"x: expected one-hot DNA of shape (N, 4, L) or (4, L), got {tuple(x.shape)}")
+    if xb.shape[2] < lo.shape[1]:
+        raise ValueError(f"sequence length {xb.shape[2]} is shorter than the motif width {lo.shape[1]}")
+    both = np.stack([lo, lo[::-1, ::-1]])  # (2, 4, w): the motif and its reverse complement
+    if _is_torch(xb):
+        import torch
+
+        xf = xb if xb.is_floating_point() else xb.float()
+        out = torch.nn.functional.conv1d(xf, torch.as_tensor(both, dtype=xf.dtype, device=xf.device))
+        return out[:, 0], out[:, 1]
+    xb = np.asarray(xb)
+    xb = xb if np.issubdtype(xb.dtype, np.floating) else xb.astype(np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(xb, lo.shape[1], axis=2)  # (N, 4, P, w), a view
+    plus, minus = (np.einsum("ncpw,cw->np", windows, m.astype(xb.dtype)) for m in both)
+    return plus, minus
+
+
+def scan_pwm(x, log_odds, *, both_strands: bool = True):
+    """Log-odds score of every window of one-hot sequences.
+
+    With ``both_strands=False`` this equals ``torch.nn.Conv1d(4, 1, w, bias=False)`` whose weight is
+    ``log_odds[None]``; with ``both_strands=True`` each window keeps the better of the two strands.
+
+    Parameters
+    ----------
+    x : (N, 4, L) or (4, L) one-hot DNA, numpy array or torch tensor (any device)
+    log_odds : (4, w) log-odds matrix (numpy or torch)
+
+    Returns
+    -------
+    (N, L - w + 1), or (L - w + 1,) for one sequence: numpy, or a tensor on x's device.
+    Used in: chapter 1 (scanning), chapter 3 (convolution = PWM scan).
+    """
+    plus, minus = _strand_scores(x, log_odds)
+    out = plus if not both_strands else plus.maximum(minus) if _is_torch(plus) else np.maximum(plus, minus)
+    return out[0] if x.ndim == 2 else out
+
+
+def best_match(x, log_odds):
+    """Best window of each sequence over both strands.
+
+    Parameters
+    ----------
+    x : (N, 4, L) or (4, L) one-hot DNA (numpy or torch); log_odds : (4, w)
+
+    Returns
+    -------
+    scores (N,) float, positions (N,) int (0-based window start, same on both strands), strands (N,)
+    int (+1: motif on the given strand, -1: its reverse complement); scalars for one sequence.
+    Used in: chapter 1, chapter 3.
+    """
+    plus, minus = _strand_scores(x, log_odds)
+    if _is_torch(plus):
+        plus, minus = (t.detach().float().cpu().numpy() for t in (plus, minus))
+    flat = np.concatenate([plus, minus], axis=1)  # (N, 2P): plus windows, then minus windows
+    best = flat.argmax(axis=1)
+    strand_idx, positions = np.divmod(best, plus.shape[1])
+    scores, strands = flat[np.arange(len(flat)), best], np.where(strand_idx == 0, 1, -1)
+    return (scores[0], positions[0], strands[0]) if x.ndim == 2 else (scores, positions, strands)
+
+
+# Motif-to-motif similarity lives in its own module; re-exported here for convenience.
+from .motif_match import match_motifs, motif_similarity  # noqa: E402,F401  (after Motif is defined)

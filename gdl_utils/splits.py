@@ -1,0 +1,198 @@
+"""De-duplication and leakage-aware splitting of sequence tables.
+
+Real sequence sets repeat themselves: UCI splice.data holds 3,190 records but only 3,005 distinct
+sequences, and one sequence carries two labels. A random row split then puts the same sequence in train
+and test and inflates the test score. Everything here splits over *distinct sequences*.
+
+Used in: ch. 1 (splice junctions), ch. 2 (promoters, leave-one-out).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold, StratifiedKFold
+
+__all__ = ["duplicate_summary", "deduplicate", "train_val_test_split", "dedup_kfold"]
+
+
+def _require(df: pd.DataFrame, *cols) -> None:
+    for col in cols:
+        if col is not None and col not in df.columns:
+            raise ValueError(f"column {col!r} not in the frame (columns: {list(df.columns)})")
+
+
+def _conflicting(df: pd.DataFrame, seq_col: str, label_col: str | None) -> pd.Series:
+    """Boolean per row: the row's sequence occurs with more than one distinct label."""
+    if label_col is None:
+        return pd.Series(False, index=df.index)
+    n_labels = df.groupby(seq_col, sort=False)[label_col].transform("nunique")
+    return n_labels > 1
+
+
+def duplicate_summary(df: pd.DataFrame, seq_col: str = "sequence", label_col: str | None = "label") -> dict:
+    """Counts describing duplication in ``df``.
+
+    Returns
+    -------
+    dict
+        ``records``, ``distinct`` (distinct sequences), ``repeated`` (sequences seen more than once),
+        ``extra_copies`` (records beyond the first copy), ``conflicting`` (sequences with >1 label) and
+        ``conflicting_records``.
+
+    Used in: ch. 1.
+    """
+    _require(df, seq_col, label_col)
+    counts = df[seq_col].value_counts()
+    conflict = _conflicting(df, seq_col, label_col)
+    return {"records": len(df), "distinct": int(len(counts)), "repeated": int((counts > 1).sum()),
+            "extra_copies": int((counts - 1).sum()),
+            "conflicting": int(df.loc[conflict, seq_col].nunique()),
+            "conflicting_records": int(conflict.sum())}
+
+
+def deduplicate(df: pd.DataFrame, seq_col: str = "sequence", label_col: str | None = "label",
+                conflicts: str = "drop") -> pd.DataFrame:
+    """Keep the first copy of each exact sequence; handle sequences seen with several labels.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per record.
+    seq_col, label_col : str
+        Sequence and label columns; ``label_col=None`` skips the conflict check.
+    conflicts : {"drop", "error"}
+        ``"drop"``: remove every copy of a sequence seen with more than one label;
+        ``"error"``: raise ``ValueError`` naming the sequence and its labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The distinct, consistently labelled rows in their original order, with their original index.
+
+    Used in: ch. 1, 2.
+    """
+    if conflicts not in ("drop", "error"):
+        raise ValueError(f"conflicts must be 'drop' or 'error', got {conflicts!r}")
+    _require(df, seq_col, label_col)
+    conflict = _conflicting(df, seq_col, label_col)
+    if conflict.any() and conflicts == "error":
+        seq = df.loc[conflict, seq_col].iloc[0]
+        labels = sorted(map(str, df.loc[df[seq_col] == seq, label_col].unique()))
+        raise ValueError(f"{int(df.loc[conflict, seq_col].nunique())} sequence(s) carry several labels, "
+                         f"e.g. {seq!r} with labels {labels} (rows {list(df.index[df[seq_col] == seq])})")
+    kept = df.loc[~conflict]
+    return kept.loc[~kept[seq_col].duplicated(keep="first")]
+
+
+def _allocate(n: int, fractions: np.ndarray) -> np.ndarray:
+    """Split ``n`` items into parts by largest remainder; returns counts (len(fractions),)."""
+    raw = fractions * n
+    counts = np.floor(raw).astype(int)
+    order = np.argsort(-(raw - counts), kind="stable")
+    counts[order[: n - counts.sum()]] += 1
+    return counts
+
+
+def _group_strata(df, codes, stratify) -> np.ndarray:
+    """Stratum of each sequence group (first row's value), (n_groups,)."""
+    if stratify is None:
+        return np.zeros(codes.max() + 1, dtype=int)
+    first = pd.Series(df[stratify].to_numpy()).groupby(codes, sort=True).first()
+    return pd.factorize(first.to_numpy(), sort=True)[0]
+
+
+def train_val_test_split(df: pd.DataFrame, fractions=(0.7, 0.15, 0.15), *, stratify: str | None = None,
+                         seed: int = 0, dedupe: bool = True, seq_col: str = "sequence",
+                         label_col: str | None = "label"):
+    """Split into train / validation / test so that no sequence appears in two parts.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per record, with a sequence column.
+    fractions : (3,) floats
+        Train, validation and test fractions (>= 0, summing to 1); per stratum, counts are rounded by
+        largest remainder.
+    stratify : str, optional
+        Column whose class proportions every part keeps (e.g. ``"label"``).
+    seed : int
+        Seed of the shuffle; the same seed gives the same split.
+    dedupe : bool
+        Run :func:`deduplicate` (conflicts dropped) first. With ``False`` duplicates are kept, but all
+        copies of a sequence land in the same part.
+    seq_col, label_col : str
+        Sequence column; label column used for conflicts when present in ``df``.
+
+    Returns
+    -------
+    (train, val, test) : tuple of pandas.DataFrame
+        Rows of ``df`` (original index and order) in each part.
+
+    Used in: ch. 1.
+    """
+    fractions = np.asarray(fractions, dtype=float)
+    if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
+        raise ValueError(f"fractions must be 3 non-negative numbers summing to 1, got {tuple(fractions)}")
+    _require(df, seq_col, stratify)
+    if dedupe:
+        df = deduplicate(df, seq_col, label_col if label_col in df.columns else None, "drop")
+    if len(df) == 0:
+        raise ValueError("nothing to split: the frame is empty")
+    codes = pd.factorize(df[seq_col])[0]
+    strata = _group_strata(df, codes, stratify)
+    rng = np.random.default_rng(seed)
+    part_of_group = np.empty(len(strata), dtype=int)
+    for s in np.unique(strata):
+        groups = rng.permutation(np.flatnonzero(strata == s))
+        counts = _allocate(len(groups), fractions)
+        part_of_group[groups] = np.repeat(np.arange(3), counts)
+    part = part_of_group[codes]
+    return tuple(df.iloc[np.flatnonzero(part == k)] for k in range(3))
+
+
+def dedup_kfold(df: pd.DataFrame, n_splits: int | str = 10, *, stratify: str | None = None,
+                seed: int = 0, seq_col: str = "sequence", label_col: str | None = "label",
+                conflicts: str = "drop"):
+    """K-fold cross-validation over distinct sequences (leave-one-out with ``n_splits="loo"``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per record.
+    n_splits : int or "loo"
+        Number of folds, 2 <= n_splits <= number of distinct sequences; ``"loo"`` or exactly the number
+        of distinct sequences gives leave-one-out (folds in row order).
+    stratify : str, optional
+        Column whose proportions each fold keeps (``StratifiedKFold``); ignored for leave-one-out.
+    seed : int
+        Seed of the fold shuffle.
+    seq_col, label_col, conflicts
+        Passed to :func:`deduplicate` (``label_col`` only when present in ``df``).
+
+    Returns
+    -------
+    dedup_df : pandas.DataFrame
+        The de-duplicated frame (original index).
+    folds : list of (train_idx, test_idx)
+        Integer arrays of *positions* in ``dedup_df`` (use ``dedup_df.iloc[idx]``).
+
+    Used in: ch. 2 (promoters, leave-one-out as in Towell et al. 1990).
+    """
+    _require(df, seq_col, stratify)
+    dedup = deduplicate(df, seq_col, label_col if label_col in df.columns else None, conflicts)
+    n = len(dedup)
+    if n_splits == "loo" or n_splits == n:
+        every = np.arange(n)
+        return dedup, [(np.delete(every, i), every[i:i + 1]) for i in range(n)]
+    if isinstance(n_splits, str) or not 2 <= int(n_splits) <= n:
+        raise ValueError(f"n_splits must be 'loo' or an integer in [2, {n}] ({n} distinct sequences), "
+                         f"got {n_splits!r}")
+    dummy = np.zeros(n)
+    if stratify is None:
+        splitter = KFold(int(n_splits), shuffle=True, random_state=seed).split(dummy)
+    else:
+        y = dedup[stratify].to_numpy()
+        if pd.Series(y).value_counts().max() < int(n_splits):
+            raise ValueError(f"stratify={stratify!r}: no class has n_splits={n_splits} distinct sequences")
+        splitter = StratifiedKFold(int(n_splits), shuffle=True, random_state=seed).split(dummy, y)
+    return dedup, [(train, test) for train, test in splitter]
