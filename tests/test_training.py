@@ -1,0 +1,328 @@
+"""Tests for gdl_utils.training and gdl_utils.checkpoint: fit, predict, devices, checkpoints."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from gdl_utils import training
+from gdl_utils.training import (History, fit, get_device, load_checkpoint, make_loader, predict,
+                                save_checkpoint, set_seed)
+
+BCE = nn.BCEWithLogitsLoss()
+
+
+def separable(rng, n=128, d=3, margin=0.3):
+    """(n, d) float32 points at least ``margin`` from a random hyperplane, labels (n,) 0/1."""
+    w = rng.normal(size=d)
+    w /= np.linalg.norm(w)
+    X = rng.normal(size=(6 * n, d)).astype(np.float32)
+    s = X @ w
+    keep = np.abs(s) > margin
+    return X[keep][:n], (s[keep][:n] > 0).astype(np.int64)
+
+
+def early_stopping_data():
+    """1-D logistic problem: training pushes w up forever, validation loss is minimal near w = 0.8."""
+    X_train = np.array([[1.0], [-1.0]] * 8, dtype=np.float32)
+    y_train = np.array([1, 0] * 8)
+    X_val = np.array([[1.0]] * 9 + [[-1.0]] * 9 + [[3.0], [-3.0]], dtype=np.float32)
+    y_val = np.array([1] * 9 + [0] * 9 + [0, 1])
+    return (X_train, y_train), (X_val, y_val)
+
+
+def zero_linear():
+    model = nn.Linear(1, 1, bias=False)
+    nn.init.zeros_(model.weight)
+    return model
+
+
+# ------------------------------------------------------------------------------------------ devices, seeds
+def test_get_device_default_and_prefer(device):
+    assert get_device().type in {"cpu", "cuda", "mps"}
+    assert get_device("cpu") == torch.device("cpu")
+    assert get_device(device) == device  # a torch.device is accepted as is
+
+
+@pytest.mark.parametrize("bad", ["banana", "tpu:0"])
+def test_get_device_rejects_unknown(bad):
+    with pytest.raises(ValueError, match="get_device"):
+        get_device(bad)
+
+
+def test_get_device_rejects_unavailable():
+    missing = "cuda:64" if torch.cuda.is_available() else "cuda"
+    with pytest.raises(ValueError, match="requested"):
+        get_device(missing)
+    if not training._available()["mps"]:
+        with pytest.raises(ValueError, match="mps"):
+            get_device("mps")
+
+
+def test_get_device_prefers_cuda_then_mps(monkeypatch):
+    monkeypatch.setattr(training, "_available", lambda: {"cuda": False, "mps": True, "cpu": True})
+    assert get_device() == torch.device("mps")
+    monkeypatch.setattr(training, "_available", lambda: {"cuda": True, "mps": True, "cpu": True})
+    assert get_device() == torch.device("cuda")
+
+
+def test_set_seed_resets_all_generators():
+    def draw():
+        import random
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    set_seed(7)
+    first = draw()
+    set_seed(7)
+    assert draw() == first
+    set_seed(8)
+    assert draw() != first
+
+
+# ------------------------------------------------------------------------------------------------ loaders
+def test_make_loader_dtypes_and_errors():
+    X = np.zeros((10, 4, 5))  # float64 -> float32
+    x, y = next(iter(make_loader(X, np.arange(10), batch_size=4)))
+    assert x.dtype == torch.float32 and y.dtype == torch.int64 and x.shape == (4, 4, 5)
+    tokens, = next(iter(make_loader(np.ones((3, 7), dtype=np.int32))))
+    assert tokens.dtype == torch.int64
+    _, yb = next(iter(make_loader(X, np.ones(10, dtype=bool))))
+    assert yb.dtype == torch.int64
+    with pytest.raises(ValueError, match=r"\(10, 4, 5\).*\(9,\)"):
+        make_loader(X, np.arange(9))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 40), batch_size=st.integers(1, 16), seed=st.integers(0, 2**16))
+def test_make_loader_covers_every_row_once(n, batch_size, seed):
+    X = np.arange(n, dtype=np.float32)[:, None]
+    ordered = torch.cat([x for x, _ in make_loader(X, np.arange(n), batch_size=batch_size)])
+    assert ordered[:, 0].tolist() == list(range(n))
+    shuffled = [torch.cat([y for _, y in make_loader(X, np.arange(n), batch_size=batch_size, shuffle=True,
+                                                     seed=seed)]).tolist() for _ in range(2)]
+    assert sorted(shuffled[0]) == list(range(n)) and shuffled[0] == shuffled[1]
+
+
+# ---------------------------------------------------------------------------------------------------- fit
+def test_fit_learns_separable_problem(device, rng):
+    X, y = separable(rng)
+    set_seed(0)
+    model = nn.Linear(3, 1)
+    hist = fit(model, (X, y), (X, y), loss_fn=BCE, epochs=25, lr=0.2, batch_size=128, device=device,
+               verbose=False)
+    df = hist.to_frame()
+    assert df["train_loss"].iloc[-1] < 0.5 * df["train_loss"].iloc[0]
+    assert next(model.parameters()).device.type == device.type
+    pred = (predict(model, X)[:, 0] > 0).astype(int)
+    assert (pred == y).mean() == 1.0
+
+
+def test_fit_cross_entropy_and_mse_targets(device, rng):
+    X, y = separable(rng, n=96)
+    set_seed(0)
+    clf = nn.Linear(3, 2)  # (N, 2) logits, y (N,) int -> class indices
+    hist = fit(clf, (X, y), loss_fn=nn.CrossEntropyLoss(), epochs=15, lr=0.1, batch_size=96, device=device,
+               verbose=False)
+    assert (predict(clf, X, activation="softmax").argmax(1) == y).mean() == 1.0
+    assert hist.best_epoch == hist.to_frame()["train_loss"].idxmin() + 1  # no val: best by train loss
+    target = (X @ np.array([1.0, -2.0, 0.5], dtype=np.float32))  # (N,) float vs (N, 1) output
+    reg = nn.Linear(3, 1)
+    hist = fit(reg, (X, target), loss_fn=nn.MSELoss(), epochs=40, lr=0.1, batch_size=96, device=device,
+               verbose=False)
+    assert hist.epochs[-1]["train_loss"] < 0.02 * hist.epochs[0]["train_loss"]  # broadcasting would stall
+
+
+def test_history_frame_and_metric(rng):
+    X, y = separable(rng, n=64)
+    seen = {}
+
+    def metric(y_true, y_score):
+        seen["shapes"] = (y_true.shape, y_score.shape)
+        return float(np.mean((y_score > 0) == y_true))
+
+    hist = fit(nn.Linear(3, 1), (X, y), (X, y), loss_fn=BCE, epochs=4, lr=0.1, batch_size=32,
+               metric=metric, verbose=False, device="cpu")
+    df = hist.to_frame()
+    assert list(df.columns[:4]) == ["epoch", "train_loss", "val_loss", "val_metric"]
+    assert df.shape[0] == 4 and df["epoch"].tolist() == [1, 2, 3, 4]
+    assert df["val_metric"].between(0, 1).all() and df["val_loss"].notna().all()
+    assert seen["shapes"] == ((64,), (64,))  # (N, 1) logits squeezed to the labels' shape
+    assert hist.best_epoch == int(df.loc[df["val_loss"].idxmin(), "epoch"])
+    assert not hist.stopped_early and History().best_epoch is None
+
+
+def test_early_stopping_restores_best_weights(device):
+    train, val = early_stopping_data()
+    kw = dict(loss_fn=BCE, lr=0.05, optimizer="sgd", batch_size=16, device=device, seed=0, verbose=False)
+    model = zero_linear()
+    hist = fit(model, train, val, epochs=60, patience=3, **kw)
+    best = hist.best_epoch
+    assert hist.stopped_early and 3 < best < 50
+    assert len(hist.epochs) == best + 3
+    # the restored weights are exactly those after `best` epochs of the same run
+    reference = zero_linear()
+    fit(reference, train, val, epochs=best, **kw)
+    torch.testing.assert_close(model.weight, reference.weight.to(model.weight.device), rtol=0, atol=1e-6)
+    # and they give the recorded best validation loss, not the last one
+    logits = torch.as_tensor(predict(model, val[0])[:, 0])
+    val_loss = BCE(logits, torch.as_tensor(val[1], dtype=torch.float32)).item()
+    assert val_loss == pytest.approx(hist.epochs[best - 1]["val_loss"], abs=1e-5)
+    assert val_loss < hist.epochs[-1]["val_loss"]
+
+
+def test_same_seed_same_losses(rng):
+    X, y = separable(rng, n=96)
+
+    def run(seed):
+        set_seed(seed)
+        model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 1))
+        return fit(model, (X, y), loss_fn=BCE, epochs=3, batch_size=16, seed=seed, device="cpu",
+                   verbose=False).to_frame()["train_loss"].tolist()
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+class AutocastProbe(nn.Module):
+    """Records whether autocast was on and the dtype of a linear layer's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+        self.seen = set()
+
+    def forward(self, x):
+        out = self.linear(x)
+        self.seen.add((torch.is_autocast_enabled(x.device.type), out.dtype))
+        return out
+
+
+def test_amp_only_on_cuda(device, rng):
+    X, y = separable(rng, n=32)
+    probe = AutocastProbe()
+    hist = fit(probe, (X, y), (X, y), loss_fn=BCE, epochs=2, batch_size=32, device=device, verbose=False)
+    if device.type == "cuda":
+        assert hist.amp and probe.seen == {(True, torch.float16)}
+    else:
+        assert not hist.amp and probe.seen == {(False, torch.float32)}
+        with pytest.raises(ValueError, match="amp=True needs a CUDA device"):
+            fit(probe, (X, y), loss_fn=BCE, epochs=1, device=device, amp=True, verbose=False)
+    assert next(probe.parameters()).dtype == torch.float32  # master weights stay fp32
+
+
+def test_gradient_clipping_bounds_the_step():
+    X = np.full((8, 3), 100.0, dtype=np.float32)
+    y = np.ones(8, dtype=np.float32) * 1e4
+    model = nn.Linear(3, 1)
+    before = torch.cat([p.detach().clone().ravel() for p in model.parameters()])
+    fit(model, (X, y), loss_fn=nn.MSELoss(), epochs=1, lr=1.0, optimizer="sgd", batch_size=8,
+        clip_grad_norm=1e-3, device="cpu", verbose=False)
+    after = torch.cat([p.detach().ravel() for p in model.parameters()])
+    assert torch.linalg.vector_norm(after - before) <= 1e-3 + 1e-7
+
+
+def test_fit_input_errors(rng):
+    X, y = separable(rng, n=16)
+    model = nn.Linear(3, 1)
+    with pytest.raises(ValueError, match="needs a validation set"):
+        fit(model, (X, y), loss_fn=BCE, patience=2, device="cpu")
+    with pytest.raises(ValueError, match="train must be"):
+        fit(model, X, loss_fn=BCE, device="cpu")
+    with pytest.raises(ValueError, match="optimizer"):
+        fit(model, (X, y), loss_fn=BCE, optimizer="lbfgs", device="cpu")
+    with pytest.raises(FloatingPointError, match="epoch 1"):
+        fit(model, (X, y), loss_fn=lambda out, t: out.sum() * float("nan"), epochs=1, device="cpu",
+            verbose=False)
+
+
+@pytest.mark.parametrize("progress, verbose, ci, lines", [
+    (None, True, "", 3), (None, False, "", 0), (False, True, "", 0), (True, False, "true", 3),
+    (True, True, "", 3),  # captured stdout is not a terminal -> plain lines, no bar
+])
+def test_progress_output(progress, verbose, ci, lines, capsys, monkeypatch, rng):
+    monkeypatch.setenv("CI", ci)
+    X, y = separable(rng, n=16)
+    fit(nn.Linear(3, 1), (X, y), (X, y), loss_fn=BCE, epochs=3, batch_size=16, device="cpu",
+        progress=progress, verbose=verbose)
+    out = capsys.readouterr()
+    assert "\r" not in out.out + out.err
+    printed = [line for line in out.out.splitlines() if line.strip()]
+    assert len(printed) == lines
+    if lines:
+        assert printed[0].startswith("epoch 1/3") and "val_loss" in printed[0]
+
+
+@pytest.mark.parametrize("ci, bar", [("", True), ("true", False)])
+def test_progress_bar_only_on_a_terminal_outside_ci(ci, bar, capsys, monkeypatch, rng):
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(training.sys.stdout, "isatty", lambda: True, raising=False)
+    X, y = separable(rng, n=16)
+    fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=3, batch_size=16, device="cpu", progress=True)
+    out = capsys.readouterr().out
+    assert ("\r" in out and "3/3" in out) if bar else "\r" not in out
+    assert ("epoch 1/3" in out) != bar
+
+
+# ------------------------------------------------------------------------------------------------ predict
+def test_predict_activations(device, rng):
+    X, _ = separable(rng, n=20)
+    model = nn.Linear(3, 4).to(device)
+    model.train()
+    raw = predict(model, X, batch_size=7)
+    assert raw.shape == (20, 4) and raw.dtype == np.float32
+    np.testing.assert_allclose(predict(model, X, activation="sigmoid"), 1 / (1 + np.exp(-raw)), rtol=1e-5)
+    soft = predict(model, torch.as_tensor(X), activation="softmax")
+    np.testing.assert_allclose(soft.sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(soft.argmax(1), raw.argmax(1))
+    assert model.training  # mode restored
+    assert predict(model, make_loader(X, batch_size=5)).shape == (20, 4)
+    with pytest.raises(ValueError, match="activation"):
+        predict(model, X, activation="relu")
+
+
+# -------------------------------------------------------------------------------------------- checkpoints
+def test_checkpoint_round_trip(tmp_path, device):
+    set_seed(1)
+    model = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Linear(5, 2))
+    path = save_checkpoint(model, tmp_path / "sub" / "m.pt", epoch=3, hidden=[5], note="ok")
+    clone = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Linear(5, 2))
+    meta = load_checkpoint(clone, path, device=device)
+    assert meta == {"epoch": 3, "hidden": [5], "note": "ok"}
+    for (name, a), b in zip(model.state_dict().items(), clone.state_dict().values()):
+        assert b.device.type == device.type, name
+        torch.testing.assert_close(a, b.cpu(), rtol=0, atol=0)
+
+
+def test_checkpoint_uses_weights_only(tmp_path, monkeypatch):
+    model = nn.Linear(2, 1)
+    path = save_checkpoint(model, tmp_path / "m.pt")
+    calls = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **kw: calls.append(kw) or real_load(*a, **kw))
+    assert load_checkpoint(nn.Linear(2, 1), path) == {}
+    assert calls and calls[0].get("weights_only") is True
+    monkeypatch.undo()
+    # a file with an arbitrary pickled object is refused
+    torch.save({"state_dict": model.state_dict(), "payload": pickle.Unpickler}, tmp_path / "evil.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        load_checkpoint(nn.Linear(2, 1), tmp_path / "evil.pt")
+
+
+def test_checkpoint_errors(tmp_path):
+    path = save_checkpoint(nn.Linear(4, 2), tmp_path / "m.pt")
+    mismatch = r"saved from a Linear.*weight: checkpoint \(2, 4\) vs model \(3, 4\)"
+    with pytest.raises(ValueError, match=mismatch):
+        load_checkpoint(nn.Linear(4, 3), path)
+    with pytest.raises(ValueError, match="missing from checkpoint"):
+        load_checkpoint(nn.Sequential(nn.Linear(4, 2)), path)
+    with pytest.raises(ValueError, match="'when'.*JSON"):
+        save_checkpoint(nn.Linear(4, 2), tmp_path / "x.pt", when=object())
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(nn.Linear(4, 2), tmp_path / "absent.pt")
+    torch.save(nn.Linear(4, 2).state_dict(), tmp_path / "bare.pt")  # a plain state_dict also loads
+    assert load_checkpoint(nn.Linear(4, 2), tmp_path / "bare.pt") == {}
