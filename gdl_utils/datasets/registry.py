@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-import pooch
-import requests
+
+with warnings.catch_warnings():  # pooch imports tqdm.auto, which warns in Jupyter without ipywidgets
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    import pooch
+    import requests  # a dependency of pooch
 
 __all__ = [
     "DataUnavailableError", "DataIntegrityError", "fetch", "fetch_with_source", "load_registry",
