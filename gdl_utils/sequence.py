@@ -1,0 +1,299 @@
+"""DNA sequences as arrays: one-hot encoding, reverse complement, k-mers and GC content.
+
+Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels **A, C, G, T**; the
+complement of channel ``i`` is channel ``3 - i``. All work is vectorised over the bytes
+(``numpy.frombuffer`` and lookup tables), never base by base in Python.
+
+Character policy of :func:`one_hot`:
+
+* lower case is accepted; ``U`` counts as ``T`` only with ``rna=True``;
+* ``N``: all-zero column (``n="zero"``, default), 0.25 per channel (``n="uniform"``) or ``ValueError``;
+* IUPAC codes ``R Y S W K M B D H V``: ``ValueError`` (``iupac="error"``, default) or fractional columns
+  (``iupac="fractional"``: ``R`` = 0.5 A + 0.5 G, ``B`` = 1/3 each of C, G, T, ...);
+* any other character: ``ValueError`` naming it, its 0-based position and, in a batch, the record index;
+* unequal lengths: ``ValueError`` unless ``length=`` is given; then each record is padded with all-zero
+  columns or trimmed, aligned ``"left"``, ``"center"`` or ``"right"`` (trimmed characters are not checked).
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+from functools import lru_cache
+
+import numpy as np
+
+ALPHABET = "ACGT"
+IUPAC = {"R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
+         "V": "ACG"}
+_SYMBOLS = "ACGTNU" + "".join(IUPAC)  # row order of the weight table below
+_BASES_LOWER = np.frombuffer(b"acgt", dtype=np.uint8)
+_BAD = 255
+_HINTS = {"N": " (n='error' forbids N)", "U": " (pass rna=True for RNA)",
+          **{code: " (IUPAC ambiguity code; pass iupac='fractional')" for code in IUPAC}}
+_CHOICES = {"n": ("zero", "uniform", "error"), "iupac": ("error", "fractional"),
+            "align": ("left", "center", "right")}
+
+
+@lru_cache(maxsize=None)
+def _policy(n: str, iupac: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(256,) byte -> row of the weight table (``_BAD`` when not allowed), (len(_SYMBOLS), 4) weights."""
+    lut, weights = np.full(256, _BAD, dtype=np.uint8), np.zeros((len(_SYMBOLS), 4))
+    allowed = ALPHABET + ("N" if n != "error" else "") + ("U" if rna else "")
+    for sym in (allowed + ("".join(IUPAC) if iupac == "fractional" else "")):
+        lut[ord(sym)] = lut[ord(sym.lower())] = row = _SYMBOLS.index(sym)
+        letters = {"N": ALPHABET if n == "uniform" else "", "U": "T"}.get(sym, IUPAC.get(sym, sym))
+        weights[row, [ALPHABET.index(b) for b in letters]] = 1.0 / max(len(letters), 1)
+    return lut, weights
+
+
+def _where(pos: int, record: int | None) -> str:
+    return f"position {pos}" + ("" if record is None else f" of record {record}")
+
+
+def _byte_matrix(seqs: list[str], length: int | None, align: str):
+    """(N, L) uint8 records (non-ASCII as ``?``), (N,) shifts (column j of row i is character j + shift[i]
+    of record i) and (N,) bounds ``lo``, ``hi`` of the columns holding characters (the rest is padding)."""
+    flat = np.frombuffer("".join(seqs).encode("ascii", errors="replace"), dtype=np.uint8)
+    lens = np.array([len(s) for s in seqs], dtype=np.int64)
+    if length is None:
+        if len(seqs) and (lens != lens[0]).any():
+            i = int(np.flatnonzero(lens != lens[0])[0])
+            raise ValueError(f"records have unequal lengths (record 0: {lens[0]}, record {i}: {lens[i]}); "
+                             "pass length= to pad/trim")
+        width, zero = int(lens[0]) if len(seqs) else 0, np.zeros(len(seqs), dtype=np.int64)
+        return flat.reshape(len(seqs), width), zero, zero, zero + width
+    if int(length) != length or length < 0:
+        raise ValueError(f"length must be a non-negative integer, got {length!r}")
+    frac = {"left": 0.0, "center": 0.5, "right": 1.0}[align]
+    shift = np.trunc((lens - length) * frac).astype(np.int64)  # > 0: trimmed on the left; < 0: padded
+    src0, lo = np.maximum(shift, 0), np.maximum(-shift, 0)
+    take = np.minimum(lens - src0, length - lo)
+    mat = np.zeros((len(seqs), length), dtype=np.uint8)
+    for i, (a, d, t) in enumerate(zip((np.cumsum(lens) - lens + src0).tolist(), lo.tolist(), take.tolist())):
+        mat[i, d:d + t] = flat[a:a + t]  # one slice copy per record, never a loop over bases
+    return mat, shift, lo, lo + take
+
+
+def _hot(mat: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, int]:
+    """(N, 4, L) bool "column is A/C/G/T" (b | 0x20 == ord('a') exactly for b in b'Aa', ...) and its
+    number of True values, built in cache-sized blocks so that the temporaries never leave the cache."""
+    n, width = mat.shape
+    hot, hits, buf = np.empty((n, 4, width), dtype=bool), 0, np.empty(min(chunk, mat.size), dtype=np.uint8)
+    rows, cols = max(1, chunk // max(width, 1)), max(min(width, chunk), 1)
+    for r, c in itertools.product(range(0, n, rows), range(0, width, cols)):
+        sub = mat[r:r + rows, c:c + cols]
+        low = np.bitwise_or(sub, 0x20, out=buf[:sub.size].reshape(sub.shape))
+        block = np.equal(low[:, None, :], _BASES_LOWER[:, None], out=hot[r:r + rows, :, c:c + cols])
+        hits += np.count_nonzero(block)
+    return hot, hits
+
+
+def one_hot(seqs, *, n="zero", iupac="error", rna=False, length=None, align="center", dtype=np.float32,
+            as_tensor=False, device=None):
+    """One-hot encode DNA in channel order A, C, G, T (character policy: see the module docstring).
+
+    Parameters
+    ----------
+    seqs : str (one sequence) or sequence of str (a batch)
+    n : {"zero", "uniform", "error"}
+    iupac : {"error", "fractional"}
+    rna : bool, accept ``U`` as ``T``
+    length : int, optional, pad (all-zero columns) or trim every record to this length
+    align : {"left", "center", "right"}, where a padded / trimmed record sits
+    dtype : numpy dtype, or a torch.dtype for ``as_tensor=True``
+        ``np.int8`` is the fastest; fractional columns need a floating dtype.
+    as_tensor : bool, return a ``torch.Tensor`` on ``device`` instead of a numpy array
+
+    Returns
+    -------
+    x : (4, L) for a str, (N, 4, L) for a batch
+
+    Used in: ch. 1 (encoding), ch. 2-3 (model inputs).
+    """
+    for name, value in (("n", n), ("iupac", iupac), ("align", align)):
+        if value not in _CHOICES[name]:
+            raise ValueError(f"{name}={value!r} is not one of {_CHOICES[name]}")
+    batched = not isinstance(seqs, str)
+    records = list(seqs) if batched else [seqs]
+    for i, s in enumerate(records):
+        if not isinstance(s, str):
+            raise TypeError(f"record {i} is {type(s).__name__}, expected str")
+    torch_dtype = dtype if type(dtype).__module__ == "torch" else None  # a torch.dtype
+    dtype = np.dtype(dtype if torch_dtype is None else np.float32 if dtype.is_floating_point else np.int8)
+    if (n == "uniform" or iupac == "fractional") and dtype.kind != "f":
+        raise ValueError(f"n={n!r}, iupac={iupac!r} give fractional columns: use a float dtype, not {dtype}")
+    mat, shift, lo, hi = _byte_matrix(records, length, align)
+    hot, hits = _hot(mat)
+    out = hot.view(dtype) if dtype.itemsize == 1 and dtype.kind in "biu" else hot.astype(dtype)
+    if hits != mat.size:  # some columns are not plain A/C/G/T: classify just those
+        rows, cols = np.nonzero(~(hot[:, 0] | hot[:, 1] | hot[:, 2] | hot[:, 3]))
+        real = (cols >= lo[rows]) & (cols < hi[rows])  # padding columns stay all-zero
+        rows, cols = rows[real], cols[real]
+        lut, weights = _policy(n, iupac, bool(rna))
+        codes = lut[mat[rows, cols]]
+        if (codes == _BAD).any():
+            k = int(np.argmax(codes == _BAD))
+            row, pos = int(rows[k]), int(cols[k] + shift[rows[k]])
+            char = records[row][pos]
+            raise ValueError(f"invalid character {char!r} at {_where(pos, row if batched else None)}"
+                             + _HINTS.get(char.upper(), ""))
+        fill = weights.any(axis=1)[codes]  # e.g. N with n="zero" is already all-zero
+        out[rows[fill], :, cols[fill]] = weights[codes[fill]]
+    if as_tensor:
+        import torch
+        out = torch.from_numpy(out).to(device=device, dtype=torch_dtype)
+    return out if batched else out[0]
+
+
+def _torch_tensor(x) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def _check_onehot_shape(x) -> None:  # layout from ndim only: (4, L) is 2-D, (N, 4, L) is 3-D
+    if x.ndim not in (2, 3) or x.shape[-2] != 4:
+        raise ValueError(f"expected one-hot shape (4, L) or (N, 4, L), got {tuple(x.shape)}")
+
+
+def one_hot_decode(x, *, n_char="N"):
+    """Turn one-hot (or soft, e.g. probability) columns back into letters.
+
+    A column decodes to the base with the single largest positive value; all-zero columns and ties
+    (``N`` as 0.25 each, ``R`` as 0.5 A + 0.5 G) decode to ``n_char``.
+
+    Parameters
+    ----------
+    x : (4, L) or (N, 4, L) numpy array or torch tensor
+    n_char : str, one ASCII character for undecidable columns
+
+    Returns
+    -------
+    str for (4, L), list[str] for (N, 4, L)
+
+    Used in: ch. 1, ch. 3 (reading sequences out of model inputs).
+    """
+    if len(n_char) != 1 or not n_char.isascii():
+        raise ValueError(f"n_char must be a single ASCII character, got {n_char!r}")
+    x = x.detach().cpu().numpy() if _torch_tensor(x) else np.asarray(x)
+    _check_onehot_shape(x)
+    top = x.max(axis=-2)
+    clear = (top > 0) & ((x == top[..., None, :]).sum(axis=-2) == 1)
+    letters = np.where(clear, np.frombuffer(b"ACGT", np.uint8)[x.argmax(axis=-2)], ord(n_char))
+    text, width = letters.astype(np.uint8).tobytes().decode("ascii"), x.shape[-1]
+    return text if x.ndim == 2 else [text[i * width:(i + 1) * width] for i in range(x.shape[0])]
+
+
+_RC_FROM, _RC_TO = "ACGTNRYSWKMBVDH", "TGCANYRSWMKVBHD"
+_RC_VALID = (_RC_FROM + _RC_FROM.lower()).encode()
+_RC_TABLE = bytes.maketrans(_RC_VALID, (_RC_TO + _RC_TO.lower()).encode())
+
+
+def _rc_str(s: str, record: int | None = None) -> str:
+    raw = s.encode("ascii", errors="replace")  # one byte per character; '?' is never valid
+    leftover = raw.translate(None, _RC_VALID)  # the invalid bytes, in order
+    if leftover:
+        pos = raw.index(leftover[:1])  # first occurrence of the first invalid byte = first invalid position
+        raise ValueError(f"cannot complement character {s[pos]!r} at {_where(pos, record)}")
+    return raw.translate(_RC_TABLE)[::-1].decode("ascii")
+
+
+def reverse_complement(x):
+    """Reverse complement of DNA given as text or as one-hot arrays.
+
+    Strings may hold ``ACGT``, ``N`` and IUPAC codes (``R`` <-> ``Y``, ``K`` <-> ``M``, ``B`` <-> ``V``,
+    ``D`` <-> ``H``; ``S``, ``W``, ``N`` are their own complements); case is preserved. Arrays are
+    flipped along the channel and the length axis (complement of channel i is 3 - i); the layout is read
+    from ``ndim`` (2: (4, L), 3: (N, 4, L)), never guessed from the shape.
+
+    Parameters
+    ----------
+    x : str, list/tuple of str, (4, L) or (N, 4, L) numpy array or torch tensor
+
+    Returns
+    -------
+    Same type and shape as ``x`` (a new array or tensor, never a view).
+
+    Used in: ch. 1, ch. 3 (reverse-complement augmentation and averaging).
+    """
+    if isinstance(x, str):
+        return _rc_str(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_rc_str(s, i) for i, s in enumerate(x))
+    if _torch_tensor(x) or isinstance(x, np.ndarray):
+        _check_onehot_shape(x)
+        return x.flip(dims=(-2, -1)) if _torch_tensor(x) else x[..., ::-1, ::-1].copy()
+    raise TypeError(f"cannot reverse-complement a {type(x).__name__}")
+
+
+def kmer_tokenize(seq: str, k: int, stride: int = 1) -> list[str]:
+    """Split ``seq`` (upper-cased) into k-mers starting every ``stride`` bases; the tail that does not
+    fill a k-mer is dropped, so a sequence shorter than ``k`` gives ``[]``.
+    Used in: ch. 7 (k-mer tokens for genomic language models), ch. 1 (k-mer features).
+    """
+    if k < 1 or stride < 1:
+        raise ValueError(f"k and stride must be >= 1, got k={k}, stride={stride}")
+    s = seq.upper()
+    return [s[i:i + k] for i in range(0, len(s) - k + 1, stride)]
+
+
+def all_kmers(k: int) -> list[str]:
+    """All ``4**k`` k-mers over ACGT in lexicographic order (``AA..A`` first, ``TT..T`` last).
+    Used in: ch. 1 (column names of :func:`kmer_counts`)."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    return ["".join(p) for p in itertools.product(ALPHABET, repeat=k)]
+
+
+def _codes(s: str) -> np.ndarray:  # (L,) uint8: 0..3 for A, C, G, T (either case), 4 for anything else
+    lut = np.minimum(_policy("zero", "error", False)[0], 4)  # N -> 4 already, anything else -> 255 -> 4
+    return lut[np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)]
+
+
+def _count_one(s: str, k: int) -> np.ndarray:
+    c = _codes(s)
+    n_win = max(len(c) - k + 1, 0)
+    bad = np.concatenate([[0], np.cumsum(c == 4)])
+    ok = (bad[k:] - bad[:-k]) == 0  # window holds only A/C/G/T
+    idx = np.zeros(n_win, dtype=np.int32 if k <= 15 else np.int64)
+    for j in range(k):  # k vectorised passes: idx = 4 * idx + code (4 & 3 == 0 for masked windows)
+        idx = (idx << 2) | (c[j:j + n_win] & 3)
+    return np.bincount(idx[ok], minlength=4 ** k)
+
+
+def _per_record(seqs, fn, width: int):  # -> (is a single str, (N, width) rows of fn(record))
+    rows = [fn(s) for s in ([seqs] if isinstance(seqs, str) else seqs)]
+    return isinstance(seqs, str), np.stack(rows) if rows else np.zeros((0, width), dtype=np.int64)
+
+
+def kmer_counts(seqs, k: int, *, normalize: bool = False) -> np.ndarray:
+    """Overlapping k-mer counts (case-insensitive); k-mers containing anything but A/C/G/T are skipped.
+
+    Returns
+    -------
+    (4**k,) for a str, (N, 4**k) for a batch; columns in :func:`all_kmers` order. int64 counts, or
+    float64 frequencies summing to 1 per record with ``normalize=True`` (all zero if no k-mer).
+
+    Used in: ch. 1 (k-mer spectrum baselines).
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    single, counts = _per_record(seqs, lambda s: _count_one(s, k), 4 ** k)
+    if normalize:
+        total = counts.sum(axis=1, keepdims=True)
+        counts = np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
+    return counts[0] if single else counts
+
+
+def gc_content(seqs):
+    """Fraction of G + C among the A/C/G/T bases (case-insensitive; N and other letters ignored).
+
+    Returns
+    -------
+    float for a str, (N,) float64 array for a batch; NaN where a record has no A/C/G/T.
+
+    Used in: ch. 1 (simulation checks, GC-matched negatives).
+    """
+    single, acgt = _per_record(seqs, lambda s: np.bincount(_codes(s), minlength=5)[:4], 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gc = (acgt[:, 1] + acgt[:, 2]) / acgt.sum(axis=1)
+    return float(gc[0]) if single else gc
