@@ -11,7 +11,7 @@ GDL_DATA_MIRROR ?= $(firstword $(wildcard $(abspath ../shared/data/uci)))
 export GDL_DATA_MIRROR
 PYTEST_WORKERS ?= 2
 
-.PHONY: install book data test unit notebooks constraints clean help
+.PHONY: install book data test bench constraints clean help
 
 help:
 	@echo "make book   - create $(VENV), install, fetch data, execute every notebook, write _build/html"
@@ -40,6 +40,16 @@ book: data
 
 test: data
 	GDL_OFFLINE=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# One-hot throughput table for book/appendix_performance.md; tangermeme (the fastest peer) is timed from a
+# separate environment so that it never becomes a dependency of the course.
+.venv-peer/bin/python:
+	$(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/python -m pip install --quiet "torch==2.13.0" tangermeme
+
+bench: install .venv-peer/bin/python
+	$(BIN)/python benchmarks/bench_one_hot.py --mbp 50 --repeats 5 --peer-python .venv-peer/bin/python \
+	  --out benchmarks/results/one_hot.md
 
 constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
