@@ -10,6 +10,11 @@ BIN := $(VENV)/bin
 GDL_DATA_MIRROR ?= $(firstword $(wildcard $(abspath ../shared/data/uci)))
 export GDL_DATA_MIRROR
 PYTEST_WORKERS ?= 2
+# The course's models are small: on a CPU, one intra-op thread per process is faster than several (torch's
+# thread pool costs more than it saves on small kernels, and `make test` runs two processes side by side).
+# Override with e.g. `make book OMP_NUM_THREADS=4` on a bigger machine.
+OMP_NUM_THREADS ?= 1
+export OMP_NUM_THREADS
 
 .PHONY: install book data test bench constraints clean help
 
