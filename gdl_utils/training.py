@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 from tqdm import tqdm
 
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -104,7 +104,12 @@ def make_loader(X, y=None, *, batch_size: int = 128, shuffle: bool = False, seed
             raise ValueError(f"make_loader: X has {len(tensors[0])} rows (shape {tuple(tensors[0].shape)}) "
                              f"but y has {len(tensors[1])} (shape {tuple(tensors[1].shape)})")
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator,
+    dataset = TensorDataset(*tensors)
+    order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+    # Index whole batches at once (tensor[list_of_indices]) instead of collating one sample at a time:
+    # the same batches as DataLoader(shuffle=...) would make, several times faster for small models.
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None,
+                      generator=generator,
                       pin_memory=pin_memory and tensors[0].device.type == "cpu")
 
 
