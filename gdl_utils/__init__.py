@@ -6,7 +6,7 @@ The most used functions are available at the top level::
 
 Everything else lives in one module per topic: :mod:`~gdl_utils.sequence`, :mod:`~gdl_utils.seqio`,
 :mod:`~gdl_utils.motifs`, :mod:`~gdl_utils.simulate`, :mod:`~gdl_utils.datasets`,
-:mod:`~gdl_utils.splits`, :mod:`~gdl_utils.training`, :mod:`~gdl_utils.metrics`,
+:mod:`~gdl_utils.splits`, :mod:`~gdl_utils.training`, :mod:`~gdl_utils.crossval`, :mod:`~gdl_utils.metrics`,
 :mod:`~gdl_utils.plotting`, :mod:`~gdl_utils.filters` and :mod:`~gdl_utils.models`.
 """
 from .sequence import kmer_tokenize, one_hot, one_hot_decode, reverse_complement
