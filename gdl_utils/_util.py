@@ -1,0 +1,111 @@
+"""Private helpers shared by the package: array conversion, shape and argument checks, the DNA alphabet.
+
+This module imports only numpy and torch, so every other module (data, models, training, interpretation)
+may import it without creating a cycle. Nothing here is part of the public API; the names are fixed by
+CONTRIBUTING.md ("Vocabulary") so that helpers are written once.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+ALPHABET = "ACGT"
+"""Channel order of every one-hot array: A, C, G, T (the complement of channel ``i`` is ``3 - i``)."""
+
+BYTE_CODES = np.full(256, 4, dtype=np.uint8)
+"""(256,) uint8 lookup table: byte -> 0, 1, 2, 3 for A, C, G, T (either case), 4 for any other byte."""
+for _i, _b in enumerate(ALPHABET):
+    BYTE_CODES[ord(_b)] = BYTE_CODES[ord(_b.lower())] = _i
+BYTE_CODES.setflags(write=False)
+del _i, _b
+
+
+def as_numpy(a, dtype=None) -> np.ndarray:
+    """A numpy view/copy of ``a``: torch tensors are detached and moved to the CPU first.
+
+    Parameters
+    ----------
+    a : torch.Tensor, numpy array, or anything ``numpy.asarray`` accepts (list, scalar, pandas object)
+    dtype : numpy dtype, optional
+
+    Returns
+    -------
+    numpy.ndarray of the same shape (bfloat16 / float16 tensors become float32).
+
+    Used in: everywhere a public function accepts "numpy array or torch tensor" (sequence, metrics, motifs).
+    """
+    if isinstance(a, torch.Tensor):
+        a = a.detach()
+        if a.dtype in (torch.bfloat16, torch.float16):
+            a = a.float()
+        a = a.cpu().numpy()
+    return np.asarray(a, dtype=dtype)
+
+
+def check_onehot(x, name: str = "x", *, batched: bool | None = None):
+    """Raise ``ValueError`` unless ``x`` has a one-hot layout; return ``x`` unchanged.
+
+    The layout is read from ``ndim`` (2: ``(4, L)``, 3: ``(N, 4, L)``), never guessed from the shape.
+
+    Parameters
+    ----------
+    x : numpy array or torch tensor
+    name : str, the argument's name in the message (e.g. ``"one_hot_decode: x"``)
+    batched : bool, optional; ``True`` requires ``(N, 4, L)``, ``False`` requires ``(4, L)``
+
+    Used in: sequence (decode, reverse complement), motifs (scanning), models and filters (inputs).
+    """
+    shape = tuple(getattr(x, "shape", ()))
+    allowed = {None: (2, 3), True: (3,), False: (2,)}[batched]
+    if len(shape) not in allowed or shape[-2] != 4:
+        want = " or ".join({2: "(4, L)", 3: "(N, 4, L)"}[d] for d in allowed)
+        raise ValueError(f"{name}: expected one-hot shape {want} (channels A, C, G, T), "
+                         f"got {shape if hasattr(x, 'shape') else type(x).__name__}")
+    return x
+
+
+def check_int(value, name: str, minimum: int | None = None) -> int:
+    """``value`` as a Python int; ``TypeError`` for non-numbers and bools,
+    ``ValueError`` for 2.5, NaN or a value below ``minimum`` (2.0 is accepted).
+
+    Used in: argument checks of sequence, simulate, splits, motifs.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if not isinstance(value, numbers.Integral) and not (math.isfinite(value) and float(value).is_integer()):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_fraction(value, name: str) -> float:
+    """``value`` as a float in [0, 1]; ``TypeError`` for non-numbers, ``ValueError`` for NaN or out of range.
+
+    Used in: argument checks of simulate, splits, motifs.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1], got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not 0.0 <= value <= 1.0:  # NaN fails both comparisons
+        raise ValueError(f"{name} must lie in [0, 1], got {value}")
+    return value
+
+
+def codes(s: str, *, strict: bool = False, name: str = "sequence") -> np.ndarray:
+    """(L,) uint8 codes of a string: 0..3 for A, C, G, T (either case), 4 for anything else.
+
+    With ``strict=True`` any other character raises ``ValueError`` naming it and its 0-based position.
+
+    Used in: sequence (k-mer counts, GC, count_mutations), attribution (mutation effects).
+    """
+    if not isinstance(s, str):
+        raise TypeError(f"{name} must be a str, got {type(s).__name__}")
+    out = BYTE_CODES[np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)]
+    if strict and (out == 4).any():
+        pos = int(np.argmax(out == 4))
+        raise ValueError(f"{name}: invalid character {s[pos]!r} at position {pos} (expected A, C, G, T)")
+    return out
