@@ -109,3 +109,27 @@ def codes(s: str, *, strict: bool = False, name: str = "sequence") -> np.ndarray
         pos = int(np.argmax(out == 4))
         raise ValueError(f"{name}: invalid character {s[pos]!r} at position {pos} (expected A, C, G, T)")
     return out
+
+
+def code_matrix(seqs, name: str = "sequences") -> np.ndarray:
+    """(N, L) uint8 codes 0..3 of N equal-length strings of A, C, G, T (either case; a str is one record).
+
+    ``ValueError`` naming the record and position of any other character, or the first record whose
+    length differs from record 0; ``ValueError`` for no records.
+
+    Used in: sequence (count_mutations), enrichment (position_enrichment), attribution (mutation_effects).
+    """
+    seqs = [seqs] if isinstance(seqs, str) else list(seqs)
+    if not seqs:
+        raise ValueError(f"{name}: no sequences")
+    for i, s in enumerate(seqs):
+        if not isinstance(s, str):
+            raise TypeError(f"{name}: record {i} is {type(s).__name__}, expected str")
+        if len(s) != len(seqs[0]):
+            raise ValueError(f"{name}: record {i} has length {len(s)}, expected {len(seqs[0])} (record 0)")
+    out = BYTE_CODES[np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)]
+    out = out.reshape(len(seqs), len(seqs[0]))
+    if (out == 4).any():
+        i, j = map(int, np.argwhere(out == 4)[0])
+        raise ValueError(f"{name}: record {i} has {seqs[i][j]!r} at position {j} (only A, C, G, T allowed)")
+    return out
