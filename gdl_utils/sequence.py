@@ -1,4 +1,4 @@
-"""DNA sequences as arrays: one-hot encoding, reverse complement, k-mers and GC content.
+"""DNA sequences as arrays: one-hot encoding, reverse complement, k-mer tokens, mutation counts.
 
 Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels **A, C, G, T**; the
 complement of channel ``i`` is channel ``3 - i``. All work is vectorised over the bytes
@@ -17,12 +17,13 @@ Character policy of :func:`one_hot`:
 from __future__ import annotations
 
 import itertools
-import sys
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
+import torch
 
-ALPHABET = "ACGT"
+from ._util import ALPHABET, as_numpy, check_int, check_onehot, code_matrix
+
 IUPAC = {"R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
          "V": "ACG"}
 _SYMBOLS = "ACGTNU" + "".join(IUPAC)  # row order of the weight table below
@@ -34,7 +35,7 @@ _CHOICES = {"n": ("zero", "uniform", "error"), "iupac": ("error", "fractional"),
             "align": ("left", "center", "right")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _policy(n: str, iupac: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
     """(256,) byte -> row of the weight table (``_BAD`` when not allowed), (len(_SYMBOLS), 4) weights."""
     lut, weights = np.full(256, _BAD, dtype=np.uint8), np.zeros((len(_SYMBOLS), 4))
@@ -140,19 +141,8 @@ def one_hot(seqs, *, n="zero", iupac="error", rna=False, length=None, align="cen
         fill = weights.any(axis=1)[codes]  # e.g. N with n="zero" is already all-zero
         out[rows[fill], :, cols[fill]] = weights[codes[fill]]
     if as_tensor:
-        import torch
         out = torch.from_numpy(out).to(device=device, dtype=torch_dtype)
     return out if batched else out[0]
-
-
-def _torch_tensor(x) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
-
-
-def _check_onehot_shape(x) -> None:  # layout from ndim only: (4, L) is 2-D, (N, 4, L) is 3-D
-    if x.ndim not in (2, 3) or x.shape[-2] != 4:
-        raise ValueError(f"expected one-hot shape (4, L) or (N, 4, L), got {tuple(x.shape)}")
 
 
 def one_hot_decode(x, *, n_char="N"):
@@ -170,15 +160,14 @@ def one_hot_decode(x, *, n_char="N"):
     -------
     str for (4, L), list[str] for (N, 4, L)
 
-    Used in: ch. 1, ch. 3 (reading sequences out of model inputs).
+    Used in: ch. 1 (tests of the encoding; reading sequences back out of arrays).
     """
     if len(n_char) != 1 or not n_char.isascii():
         raise ValueError(f"n_char must be a single ASCII character, got {n_char!r}")
-    x = x.detach().cpu().numpy() if _torch_tensor(x) else np.asarray(x)
-    _check_onehot_shape(x)
+    x = check_onehot(as_numpy(x), "one_hot_decode: x")
     top = x.max(axis=-2)
     clear = (top > 0) & ((x == top[..., None, :]).sum(axis=-2) == 1)
-    letters = np.where(clear, np.frombuffer(b"ACGT", np.uint8)[x.argmax(axis=-2)], ord(n_char))
+    letters = np.where(clear, np.frombuffer(ALPHABET.encode(), np.uint8)[x.argmax(axis=-2)], ord(n_char))
     text, width = letters.astype(np.uint8).tobytes().decode("ascii"), x.shape[-1]
     return text if x.ndim == 2 else [text[i * width:(i + 1) * width] for i in range(x.shape[0])]
 
@@ -198,12 +187,13 @@ def _rc_str(s: str, record: int | None = None) -> str:
 
 
 def reverse_complement(x):
-    """Reverse complement of DNA given as text or as one-hot arrays.
+    """Reverse complement of DNA given as text, one-hot arrays or ``(4, w)`` motif matrices.
 
     Strings may hold ``ACGT``, ``N`` and IUPAC codes (``R`` <-> ``Y``, ``K`` <-> ``M``, ``B`` <-> ``V``,
     ``D`` <-> ``H``; ``S``, ``W``, ``N`` are their own complements); case is preserved. Arrays are
     flipped along the channel and the length axis (complement of channel i is 3 - i); the layout is read
-    from ``ndim`` (2: (4, L), 3: (N, 4, L)), never guessed from the shape.
+    from ``ndim`` (2: (4, L), 3: (N, 4, L)), never guessed from the shape. This is the package's only
+    reverse complement: models, motifs and datasets call it.
 
     Parameters
     ----------
@@ -213,87 +203,76 @@ def reverse_complement(x):
     -------
     Same type and shape as ``x`` (a new array or tensor, never a view).
 
-    Used in: ch. 1, ch. 3 (reverse-complement augmentation and averaging).
+    Used in: ch. 1 (strands), ch. 3 (reverse-complement augmentation, motif strands).
     """
     if isinstance(x, str):
         return _rc_str(x)
     if isinstance(x, (list, tuple)):
         return type(x)(_rc_str(s, i) for i, s in enumerate(x))
-    if _torch_tensor(x) or isinstance(x, np.ndarray):
-        _check_onehot_shape(x)
-        return x.flip(dims=(-2, -1)) if _torch_tensor(x) else x[..., ::-1, ::-1].copy()
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        check_onehot(x, "reverse_complement: x")
+        return x.flip(dims=(-2, -1)) if isinstance(x, torch.Tensor) else x[..., ::-1, ::-1].copy()
     raise TypeError(f"cannot reverse-complement a {type(x).__name__}")
 
 
-def kmer_tokenize(seq: str, k: int, stride: int = 1) -> list[str]:
-    """Split ``seq`` (upper-cased) into k-mers starting every ``stride`` bases; the tail that does not
-    fill a k-mer is dropped, so a sequence shorter than ``k`` gives ``[]``.
-    Used in: ch. 7 (k-mer tokens for genomic language models), ch. 1 (k-mer features).
+# ------------------------------------------------------------------------------------ k-mer tokens
+# Character policy of kmer_tokenize and of gdl_utils.kmers (as one_hot's): A/C/G/T count in either case;
+# N and the IUPAC codes are allowed, but a k-mer window holding one is skipped; U is T with rna=True and an
+# error without; anything else (whitespace, '-', digits, non-ASCII) is a ValueError naming the character and position.
+_KMER_LUT = np.full(256, 255, dtype=np.uint8)  # byte -> 0..3 (ACGT), 4 (N, IUPAC), 5 (U), 255 (invalid)
+for _sym, _code in [*zip(ALPHABET, range(4)), *((c, 4) for c in "N" + "".join(IUPAC)), ("U", 5)]:
+    _KMER_LUT[ord(_sym)] = _KMER_LUT[ord(_sym.lower())] = _code
+del _sym, _code
+
+
+def _kmer_codes(s, rna: bool, record: int | None, func: str) -> np.ndarray:
+    """(L,) uint8 codes of one record: 0..3 for A/C/G/T (and U with ``rna``), 4 for N / IUPAC codes."""
+    if not isinstance(s, str):
+        raise TypeError(f"{func}: record {0 if record is None else record} is {type(s).__name__}, expected str")
+    codes = _KMER_LUT[np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)]
+    bad = (codes == 255) | ((codes == 5) & (not rna))
+    if bad.any():
+        pos = int(np.argmax(bad))
+        hint = (" (pass rna=True for RNA)" if s[pos] in "Uu" else
+                " (whitespace is not stripped: pass ''.join(seq.split()))" if s[pos].isspace() else "")
+        raise ValueError(f"{func}: invalid character {s[pos]!r} at {_where(pos, record)}{hint}")
+    return np.where(codes == 5, 3, codes).astype(np.uint8) if rna else codes
+
+
+def kmer_tokenize(seq: str, k: int, stride: int = 1, *, rna: bool = False) -> list[str]:
+    """Split ``seq`` into upper-case k-mers starting every ``stride`` bases (character policy above).
+
+    The tail that does not fill a k-mer is dropped, so a sequence shorter than ``k`` gives ``[]``;
+    with ``rna=True`` ``U`` becomes ``T``. Whitespace, line breaks and other symbols raise ``ValueError``.
+
+    Returns
+    -------
+    list of ``(len(seq) - k) // stride + 1`` strings of length k.
+
+    Used in: ch. 1 (k-mer tokens).
     """
-    if k < 1 or stride < 1:
-        raise ValueError(f"k and stride must be >= 1, got k={k}, stride={stride}")
-    s = seq.upper()
+    k, stride = check_int(k, "k", 1), check_int(stride, "stride", 1)
+    _kmer_codes(seq, rna, None, "kmer_tokenize")  # validates; raises naming the character and position
+    s = seq.upper().replace("U", "T") if rna else seq.upper()
     return [s[i:i + k] for i in range(0, len(s) - k + 1, stride)]
 
 
-def all_kmers(k: int) -> list[str]:
-    """All ``4**k`` k-mers over ACGT in lexicographic order (``AA..A`` first, ``TT..T`` last).
-    Used in: ch. 1 (column names of :func:`kmer_counts`)."""
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    return ["".join(p) for p in itertools.product(ALPHABET, repeat=k)]
 
 
-def _codes(s: str) -> np.ndarray:  # (L,) uint8: 0..3 for A, C, G, T (either case), 4 for anything else
-    lut = np.minimum(_policy("zero", "error", False)[0], 4)  # N -> 4 already, anything else -> 255 -> 4
-    return lut[np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)]
+def count_mutations(sequences, reference: str) -> np.ndarray:
+    """Number of positions at which each sequence differs from ``reference`` (Hamming distance).
 
-
-def _count_one(s: str, k: int) -> np.ndarray:
-    c = _codes(s)
-    n_win = max(len(c) - k + 1, 0)
-    bad = np.concatenate([[0], np.cumsum(c == 4)])
-    ok = (bad[k:] - bad[:-k]) == 0  # window holds only A/C/G/T
-    idx = np.zeros(n_win, dtype=np.int32 if k <= 15 else np.int64)
-    for j in range(k):  # k vectorised passes: idx = 4 * idx + code (4 & 3 == 0 for masked windows)
-        idx = (idx << 2) | (c[j:j + n_win] & 3)
-    return np.bincount(idx[ok], minlength=4 ** k)
-
-
-def _per_record(seqs, fn, width: int):  # -> (is a single str, (N, width) rows of fn(record))
-    rows = [fn(s) for s in ([seqs] if isinstance(seqs, str) else seqs)]
-    return isinstance(seqs, str), np.stack(rows) if rows else np.zeros((0, width), dtype=np.int64)
-
-
-def kmer_counts(seqs, k: int, *, normalize: bool = False) -> np.ndarray:
-    """Overlapping k-mer counts (case-insensitive); k-mers containing anything but A/C/G/T are skipped.
+    Parameters
+    ----------
+    sequences : str or N strings of A, C, G, T (either case), each as long as ``reference``
+    reference : str of A, C, G, T
 
     Returns
     -------
-    (4**k,) for a str, (N, 4**k) for a batch; columns in :func:`all_kmers` order. int64 counts, or
-    float64 frequencies summing to 1 per record with ``normalize=True`` (all zero if no k-mer).
-
-    Used in: ch. 1 (k-mer spectrum baselines).
+    (N,) int64 (``(1,)`` for a single str). Used in: ch. 3 (notebook 03d, mutants of ARS1).
     """
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    single, counts = _per_record(seqs, lambda s: _count_one(s, k), 4 ** k)
-    if normalize:
-        total = counts.sum(axis=1, keepdims=True)
-        counts = np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
-    return counts[0] if single else counts
-
-
-def gc_content(seqs):
-    """Fraction of G + C among the A/C/G/T bases (case-insensitive; N and other letters ignored).
-
-    Returns
-    -------
-    float for a str, (N,) float64 array for a batch; NaN where a record has no A/C/G/T.
-
-    Used in: ch. 1 (simulation checks, GC-matched negatives).
-    """
-    single, acgt = _per_record(seqs, lambda s: np.bincount(_codes(s), minlength=5)[:4], 4)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gc = (acgt[:, 1] + acgt[:, 2]) / acgt.sum(axis=1)
-    return float(gc[0]) if single else gc
+    codes = code_matrix(sequences, "count_mutations: sequences")
+    ref = code_matrix(reference, "count_mutations: reference")[0]
+    if codes.shape[1] != ref.shape[0]:
+        raise ValueError(f"count_mutations: sequences have length {codes.shape[1]}, reference {ref.shape[0]}")
+    return (codes != ref).sum(axis=1).astype(np.int64)

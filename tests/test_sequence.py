@@ -1,7 +1,7 @@
 """Tests for gdl_utils.sequence: every character policy, every bad-input rule, and property tests."""
 from __future__ import annotations
 
-import itertools
+import re
 
 import numpy as np
 import pytest
@@ -10,8 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from gdl_utils._util import ALPHABET
 from gdl_utils.sequence import (
-    ALPHABET, IUPAC, all_kmers, gc_content, kmer_counts, kmer_tokenize, one_hot, one_hot_decode,
+    IUPAC,
+    count_mutations,
+    kmer_tokenize,
+    one_hot,
+    one_hot_decode,
     reverse_complement,
 )
 
@@ -297,7 +302,7 @@ def test_rc_list_and_tuple():
 @pytest.mark.parametrize("bad,char,pos", [("ACGX", "X", 3), ("AUG", "U", 1), ("Aé", "é", 1),
                                           ("A-C", "-", 1)])
 def test_rc_rejects_unknown_characters(bad, char, pos):
-    with pytest.raises(ValueError, match=rf"{char!r} at position {pos}"):
+    with pytest.raises(ValueError, match=re.escape(f"{char!r} at position {pos}")):
         reverse_complement(bad)
     with pytest.raises(ValueError, match=rf"at position {pos} of record 1"):
         reverse_complement(["AC", bad])
@@ -372,71 +377,74 @@ def test_one_hot_commutes_with_rc(seq):
 @settings(deadline=None)
 @given(st.lists(st.text(alphabet="ACGTRYSWKMBDHVN", min_size=7, max_size=7), max_size=5))
 def test_one_hot_commutes_with_rc_fractional_batch(seqs):
-    kw = dict(n="uniform", iupac="fractional")
+    kw = {"n": "uniform", "iupac": "fractional"}
     np.testing.assert_array_equal(one_hot(reverse_complement(seqs), **kw),
                                   reverse_complement(one_hot(seqs, **kw)))
 
 
-# ----------------------------------------------------------------------------------------------- k-mers
+# ------------------------------------------------------------------------------------- kmer_tokenize
 def test_kmer_tokenize():
     assert kmer_tokenize("acgtac", 3) == ["ACG", "CGT", "GTA", "TAC"]
     assert kmer_tokenize("ACGTAC", 3, stride=3) == ["ACG", "TAC"]
     assert kmer_tokenize("ACGTA", 2, stride=2) == ["AC", "GT"]
     assert kmer_tokenize("AC", 3) == []
-    with pytest.raises(ValueError, match="k="):
+    assert kmer_tokenize("ACNRT", 2) == ["AC", "CN", "NR", "RT"]  # N and IUPAC codes are kept as tokens
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
         kmer_tokenize("ACGT", 0)
-    with pytest.raises(ValueError, match="stride=0"):
+    with pytest.raises(ValueError, match="stride must be an integer >= 1, got 0"):
         kmer_tokenize("ACGT", 2, stride=0)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        kmer_tokenize("ACGT", "3")
 
 
-def test_all_kmers_order():
-    assert all_kmers(1) == list("ACGT")
-    km = all_kmers(3)
-    assert len(km) == 64 and km[:3] == ["AAA", "AAC", "AAG"] and km[-1] == "TTT" and km == sorted(km)
-    with pytest.raises(ValueError):
-        all_kmers(0)
+@pytest.mark.parametrize("seq,char,pos", [("ACGT\r\nACGT", "\r", 4), ("ACG TAC", " ", 3), ("AC\tG", "\t", 2),
+                                          ("ACG\U0001F600T", "\U0001F600", 3), ("AC-GT", "-", 2),
+                                          ("ACG1", "1", 3)])
+def test_kmer_tokenize_rejects_whitespace_symbols_and_emoji(seq, char, pos):
+    """Issue 7 §5: these used to become tokens such as 'T\r\n' or 'G T'."""
+    with pytest.raises(ValueError, match=re.escape(f"invalid character {char!r} at position {pos}")):
+        kmer_tokenize(seq, 3)
 
 
-def test_kmer_counts_and_skipping():
-    c = kmer_counts("ACGTNacg", 2)
-    names = all_kmers(2)
-    assert dict((names[i], int(v)) for i, v in enumerate(c) if v) == {"AC": 2, "CG": 2, "GT": 1}
-    assert c.shape == (16,) and c.dtype == np.int64
-    assert kmer_counts("A", 3).sum() == 0 and kmer_counts("", 1).sum() == 0
-
-
-def test_kmer_counts_batch_and_normalize():
-    c = kmer_counts(["AAAA", "ACNN", "NNNN"], 1, normalize=True)
-    assert c.shape == (3, 4)
-    np.testing.assert_allclose(c[0], [1, 0, 0, 0])
-    np.testing.assert_allclose(c[1], [0.5, 0.5, 0, 0])
-    np.testing.assert_allclose(c[2], [0, 0, 0, 0])
-    assert kmer_counts([], 2).shape == (0, 16)
-    with pytest.raises(ValueError):
-        kmer_counts("ACGT", 0)
+def test_kmer_tokenize_u_follows_the_one_hot_rna_policy():
+    with pytest.raises(ValueError, match="'U' at position 2 .*rna=True"):
+        kmer_tokenize("ACUG", 2)
+    with pytest.raises(ValueError, match="rna=True"):
+        one_hot("ACUG")
+    assert kmer_tokenize("acug", 2, rna=True) == ["AC", "CT", "TG"]
 
 
 @settings(deadline=None)
-@given(st.text(alphabet="ACGTN", max_size=50), st.integers(1, 4))
-def test_kmer_counts_match_naive_count(seq, k):
-    names = all_kmers(k)
-    naive = {km: 0 for km in names}
-    for km in kmer_tokenize(seq, k):
-        if "N" not in km:
-            naive[km] += 1
-    assert kmer_counts(seq, k).tolist() == [naive[km] for km in names]
+@given(st.text(alphabet="ACGTNacgtn", max_size=40), st.integers(1, 6), st.integers(1, 4))
+def test_kmer_tokenize_properties(seq, k, stride):
+    tokens = kmer_tokenize(seq, k, stride)
+    assert len(tokens) == (max(len(seq) - k, -1) // stride + 1 if len(seq) >= k else 0)
+    assert all(len(t) == k for t in tokens)
+    assert [seq.upper()[i:i + k] for i in range(0, len(seq) - k + 1, stride)] == tokens
+    if stride == 1 and tokens:
+        assert tokens[0] + "".join(t[-1] for t in tokens[1:]) == seq.upper()  # overlapping tokens rebuild it
 
 
-def test_gc_content():
-    assert gc_content("GGCC") == 1.0
-    assert gc_content("ATgc") == 0.5
-    assert gc_content("GCNNNNAT") == 0.5  # N ignored
-    assert np.isnan(gc_content("NNN")) and np.isnan(gc_content(""))
-    g = gc_content(["GGGA", "ATAT"])
-    assert isinstance(g, np.ndarray) and g.tolist() == [0.75, 0.0]
-    assert gc_content([]).shape == (0,)
+# ----------------------------------------------------------------------------------- count_mutations
+def test_count_mutations():
+    np.testing.assert_array_equal(count_mutations(["ACGT", "acga", "TTTT"], "ACGT"), [0, 1, 3])
+    assert count_mutations("ACGA", "ACGT").tolist() == [1]
+    with pytest.raises(ValueError, match="record 1 has length 3, expected 4"):
+        count_mutations(["ACGT", "ACG"], "ACGT")
+    with pytest.raises(ValueError, match="sequences have length 4, reference 3"):
+        count_mutations(["ACGT"], "ACG")
+    with pytest.raises(ValueError, match=r"reference: record 0 has 'N' at position 2"):
+        count_mutations(["ACGT"], "ACNT")
+    with pytest.raises(ValueError, match="no sequences"):
+        count_mutations([], "ACGT")
 
 
-def test_all_kmers_and_counts_agree_on_every_3mer():
-    for km in ("".join(p) for p in itertools.product(ALPHABET, repeat=3)):
-        assert kmer_counts(km, 3)[all_kmers(3).index(km)] == 1
+@settings(deadline=None)
+@given(st.lists(st.text(alphabet="ACGT", min_size=6, max_size=6), min_size=1, max_size=5),
+       st.text(alphabet="ACGT", min_size=6, max_size=6))
+def test_count_mutations_is_a_metric(seqs, ref):
+    d = count_mutations(seqs, ref)
+    assert ((d >= 0) & (d <= 6)).all() and d.tolist() == count_mutations(seqs, ref).tolist()
+    assert count_mutations(ref, ref).tolist() == [0]
+    assert [int(count_mutations(ref, s)[0]) for s in seqs] == d.tolist()  # symmetric
+    np.testing.assert_array_equal(count_mutations(reverse_complement(seqs), reverse_complement(ref)), d)

@@ -1,0 +1,149 @@
+"""Tests for gdl_utils.kmers: k-mer counts (dense and sparse), the character policy, memory bound, GC."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdl_utils import kmers
+from gdl_utils._util import ALPHABET
+from gdl_utils.kmers import all_kmers, gc_content, kmer_counts
+from gdl_utils.sequence import kmer_tokenize
+
+
+def test_all_kmers_order():
+    assert all_kmers(1) == list("ACGT")
+    km = all_kmers(3)
+    assert len(km) == 64 and km[:3] == ["AAA", "AAC", "AAG"] and km[-1] == "TTT" and km == sorted(km)
+    with pytest.raises(ValueError):
+        all_kmers(0)
+
+
+def test_kmer_counts_and_skipping():
+    c = kmer_counts("ACGTNacg", 2)
+    names = all_kmers(2)
+    assert {names[i]: int(v) for i, v in enumerate(c) if v} == {"AC": 2, "CG": 2, "GT": 1}
+    assert c.shape == (16,) and c.dtype == np.int64
+    assert kmer_counts("A", 3).sum() == 0 and kmer_counts("", 1).sum() == 0
+
+
+def test_kmer_counts_batch_and_normalize():
+    c = kmer_counts(["AAAA", "ACNN", "NNNN"], 1, normalize=True)
+    assert c.shape == (3, 4)
+    np.testing.assert_allclose(c[0], [1, 0, 0, 0])
+    np.testing.assert_allclose(c[1], [0.5, 0.5, 0, 0])
+    np.testing.assert_allclose(c[2], [0, 0, 0, 0])
+    assert kmer_counts([], 2).shape == (0, 16)
+    with pytest.raises(ValueError):
+        kmer_counts("ACGT", 0)
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="ACGTN", max_size=50), st.integers(1, 4))
+def test_kmer_counts_match_naive_count(seq, k):
+    names = all_kmers(k)
+    naive = {km: 0 for km in names}
+    for km in kmer_tokenize(seq, k):
+        if "N" not in km:
+            naive[km] += 1
+    assert kmer_counts(seq, k).tolist() == [naive[km] for km in names]
+
+
+def test_gc_content():
+    assert gc_content("GGCC") == 1.0
+    assert gc_content("ATgc") == 0.5
+    assert gc_content("GCNNNNAT") == 0.5  # N ignored
+    assert np.isnan(gc_content("NNN")) and np.isnan(gc_content(""))
+    g = gc_content(["GGGA", "ATAT"])
+    assert isinstance(g, np.ndarray) and g.tolist() == [0.75, 0.0]
+    assert gc_content([]).shape == (0,)
+
+
+def test_all_kmers_and_counts_agree_on_every_3mer():
+    for km in ("".join(p) for p in itertools.product(ALPHABET, repeat=3)):
+        assert kmer_counts(km, 3)[all_kmers(3).index(km)] == 1
+
+
+# ------------------------------------------------------------------------------- issue 7 §5 probes
+def test_kmer_counts_k14_on_a_short_string_does_not_allocate_gigabytes():
+    """Issue 7 §5: k = 14 on a 20-nt string used to allocate a 2 GiB dense row."""
+    with pytest.raises(ValueError, match=r"dense \(1, 4\*\*14\) table needs 2.0 GiB .*sparse=True"):
+        kmer_counts("ACGT" * 5, 14)
+    m = kmer_counts(["ACGT" * 5, "A" * 20], 14, sparse=True)
+    assert m.shape == (2, 4 ** 14) and m.sum(axis=1).tolist() == [7, 7]
+    assert m[1, 0] == 7  # AAAAAAAAAAAAAA is column 0
+    assert m[0, all_kmers(7).index("ACGTACG") * 4 ** 7 + all_kmers(7).index("TACGTAC")] == 2
+
+
+def test_memory_limit_is_checked_before_allocating(monkeypatch):
+    monkeypatch.setattr(kmers, "MAX_DENSE_BYTES", 1000)
+    kmer_counts(["ACGT"] * 7, 2)  # 7 * 16 * 8 = 896 bytes: fine
+    with pytest.raises(ValueError, match=r"\(8, 4\*\*2\)"):
+        kmer_counts(["ACGT"] * 8, 2)
+
+
+def test_kmer_counts_u_follows_the_one_hot_rna_policy():
+    """Issue 7 §5: k-mers containing U used to be dropped silently."""
+    with pytest.raises(ValueError, match=r"'U' at position 3 .*rna=True"):
+        kmer_counts("ACGU", 2)
+    with pytest.raises(ValueError, match=r"'u' at position 1 of record 1"):
+        kmer_counts(["ACGT", "Au"], 1)
+    np.testing.assert_array_equal(kmer_counts("ACGU", 2, rna=True), kmer_counts("ACGT", 2))
+    assert gc_content("GCAU", rna=True) == 0.5
+    with pytest.raises(ValueError, match="rna=True"):
+        gc_content("GCAU")
+
+
+@pytest.mark.parametrize("bad,char,pos", [("AC GT", " ", 2), ("ACGT\n", "\n", 4), ("AC-T", "-", 2),
+                                          ("ACé", "é", 2)])
+def test_kmer_counts_and_gc_reject_other_characters(bad, char, pos):
+    for func in (lambda s: kmer_counts(s, 2), gc_content):
+        with pytest.raises(ValueError, match=re.escape(f"{char!r} at position {pos}")):
+            func(bad)
+
+
+def test_iupac_windows_are_skipped_not_counted():
+    c = kmer_counts("ACRGT", 2)
+    assert {all_kmers(2)[i]: int(v) for i, v in enumerate(c) if v} == {"AC": 1, "GT": 1}
+
+
+def test_kmer_counts_bad_arguments():
+    with pytest.raises(TypeError, match="record 1 is int"):
+        kmer_counts(["ACGT", 5], 2)
+    with pytest.raises(ValueError, match="k must be <= 31"):
+        kmer_counts("ACGT", 32, sparse=True)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        kmer_counts("ACGT", "2")
+    with pytest.raises(ValueError, match="k must be an integer, got 2.5"):
+        kmer_counts("ACGT", 2.5)
+
+
+def test_all_kmers_is_bounded():
+    with pytest.raises(ValueError, match="k must be <= 12"):
+        all_kmers(13)
+
+
+# ----------------------------------------------------------------------------------- property tests
+@settings(deadline=None)
+@given(st.lists(st.text(alphabet="ACGTNacgtn", max_size=40), max_size=6), st.integers(1, 5))
+def test_kmer_counts_sum_to_the_number_of_clean_windows(seqs, k):
+    counts = kmer_counts(seqs, k)
+    clean = [sum("N" not in s.upper()[i:i + k] for i in range(len(s) - k + 1)) for s in seqs]
+    assert counts.shape == (len(seqs), 4 ** k) and counts.sum(axis=1).tolist() == clean
+    np.testing.assert_array_equal(kmer_counts(seqs, k, sparse=True).toarray(), counts)
+    freqs = kmer_counts(seqs, k, normalize=True)
+    np.testing.assert_allclose(freqs.sum(axis=1), [1.0 if c else 0.0 for c in clean])
+    np.testing.assert_allclose(kmer_counts(seqs, k, normalize=True, sparse=True).toarray(), freqs)
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="ACGT", max_size=40), st.integers(1, 4))
+def test_kmer_counts_of_the_reverse_complement_are_permuted(seq, k):
+    from gdl_utils.sequence import reverse_complement
+    names = all_kmers(k)
+    rc_col = [names.index(reverse_complement(km)) for km in names]
+    np.testing.assert_array_equal(kmer_counts(reverse_complement(seq), k), kmer_counts(seq, k)[rc_col])
