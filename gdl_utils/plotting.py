@@ -22,13 +22,21 @@ ALPHABET = list("ACGT")
 LOGO_KINDS = ("information", "probability", "weight")
 
 
+# The book's text column is 836 px wide (1400-px window). At 150 dpi a 5.4-in figure is 810 px, which leaves
+# room for a tight bounding box: it is shown at its natural size, so text stays sharp. Keep figures this wide
+# at most (two panels side by side at most; a taller figure rather than a wider one).
+DPI = 150
+MAX_WIDTH_IN = 5.4
+
+
 def set_style() -> None:
-    """The book's single style: seaborn "ticks", "notebook" context, colour-blind palette, 100 dpi.
+    """The book's single style: seaborn "ticks", "notebook" context (fonts x 0.85), colour-blind palette,
+    150 dpi, default figure 5.4 x 3.5 in (810 px: fits the book's 836-px text column unscaled).
 
     Call once at the top of a notebook. Used in: every chapter.
     """
-    sns.set_theme(context="notebook", style="ticks", palette="colorblind", rc={
-        "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.0, 4.0),
+    sns.set_theme(context="notebook", style="ticks", palette="colorblind", font_scale=0.85, rc={
+        "figure.dpi": DPI, "savefig.dpi": DPI, "figure.figsize": (MAX_WIDTH_IN, 3.5),
         "axes.spines.top": False, "axes.spines.right": False,
     })
 
@@ -174,7 +182,7 @@ def plot_roc_pr(y_true, y_score, ax=None):
         raise ValueError(f"plot_roc_pr: y_true must contain two classes, found {np.unique(y).tolist()}")
     scores = dict(y_score) if isinstance(y_score, Mapping) else {"model": y_score}
     if ax is None:
-        ax = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")[1]
+        ax = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9), layout="constrained")[1]
     ax_roc, ax_pr = ax
     for name, s in scores.items():
         s = np.asarray(s.detach().cpu() if hasattr(s, "detach") else s, dtype=float).reshape(-1)

@@ -16,12 +16,14 @@ Used in: every notebook (chapters 1-3 on).
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import numbers
+import textwrap
 
 import numpy as np
 
-__all__ = ["glue", "show_figure", "show_source"]
+__all__ = ["Source", "glue", "show_figure", "show_source"]
 
 
 def _myst_glue():
@@ -102,16 +104,67 @@ def show_figure(fig, key: str) -> None:
     plt.close(fig)
 
 
-def show_source(obj):
+class Source:
+    """A block of Python source that renders as a highlighted code block in the book, Jupyter and Colab.
+
+    It has a Markdown representation (a fenced ``python`` block, which MyST-NB renders with the book's own
+    highlighting and copy button) and a plain-text one (the code itself, for a terminal or ``print``).
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        fence = "````" if "```" in self.text else "```"
+        return f"{fence}python\n{self.text.rstrip()}\n{fence}\n"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _drop_docstrings(text: str) -> str:
+    """Remove the docstrings of a class/function and of the functions defined in it (keeps the code)."""
+    tree = ast.parse(text)
+    drop: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                drop.update(range(first.lineno, first.end_lineno + 1))
+    lines = text.splitlines()
+    return "\n".join(line for i, line in enumerate(lines, start=1) if i not in drop) + "\n"
+
+
+def show_source(obj, *, docstring: bool = True) -> Source:
     """The source code of a class or function, syntax-highlighted, for showing a model's own lines.
 
-    Returns an ``IPython.display.Code`` object: put it last in a cell. Works in the book, in Jupyter and in
-    Colab (unlike Sphinx's ``literalinclude``). Used in: chapters 2 on (each chapter shows the models it trains).
-    """
-    from IPython.display import Code
+    Parameters
+    ----------
+    obj : class, function or method
+        Usually a model class, e.g. ``gdl_utils.models.DeepBind``.
+    docstring : bool
+        ``False`` drops the docstrings (of the class and its methods), so that the page shows the lines
+        that compute; the reader can still call ``help(obj)``.
 
+    Returns
+    -------
+    Source
+        Put it last in a cell. It renders as a highlighted ``python`` block in the book (MyST-NB reads its
+        Markdown form), in Jupyter and in Colab (unlike Sphinx's ``literalinclude``).
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` has no Python source (a builtin, an instance, an object defined in a REPL).
+
+    Used in: chapters 2 on (each chapter shows the models it trains).
+    """
     try:
-        text = inspect.getsource(obj)
+        text = textwrap.dedent(inspect.getsource(obj))
     except (TypeError, OSError) as err:
         raise TypeError(f"show_source: cannot find the source of {obj!r} ({err})") from err
-    return Code(text, language="python")
+    return Source(text if docstring else _drop_docstrings(text))

@@ -35,7 +35,7 @@ def column_tops(ax) -> dict[int, float]:
 
 def test_set_style_sets_book_defaults():
     set_style()
-    assert matplotlib.rcParams["figure.dpi"] == 100
+    assert matplotlib.rcParams["figure.dpi"] == 150  # sharp at the 836-px text column
     assert not matplotlib.rcParams["axes.spines.top"]
 
 

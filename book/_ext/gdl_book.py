@@ -1,0 +1,158 @@
+"""Book checks that MyST-NB does not do itself; each problem is a Sphinx warning, so ``-W`` fails the build.
+
+1. **Every glued value is shown.** A key a notebook glues (``gdl_utils.report.glue`` / ``show_figure``) must
+   be cited somewhere in the book: by the notebook's own prose (``{glue:text}`key:.3f```, a
+   ``{glue:figure} key`` directive) or by another page (``{glue:text}`/notebooks/NB.ipynb::key:.3f```, the
+   Results appendix). A figure that is glued but never placed would silently vanish from the page.
+   (A key that is cited but never glued is already a MyST-NB warning.)
+2. **Every ``{glue:figure}`` has ``:name:`` (so it is numbered and can be cited), ``:alt:`` and a caption.**
+3. **No uncaptioned figure on a notebook page**: an image outside a ``figure`` is a plot shown with
+   ``plt.show()`` instead of ``report.show_figure``; images inside an exercise solution are allowed.
+4. **One copy of each inline script.** Sphinx 7.4 registers an inline script added by an extension twice
+   (once with ``filename=None``, once with ``''``); for sphinx-thebe's ``const THEBE_JS_URL`` the second copy
+   is a JavaScript error on every page ("Identifier 'THEBE_JS_URL' has already been declared").
+
+Loaded from ``_config.yml`` (``sphinx: local_extensions: {gdl_book: book/_ext}``).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# {glue}`key`, {glue:text}`key:.3f`, {glue:text}`/notebooks/x.ipynb::key:.3f`
+ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`]+)`")
+# ```{glue:figure} key   /   :::{glue:figure} key   (also {glue}, {glue:any}, {glue:md}, {glue:math})
+DIRECTIVE = re.compile(r"^[ \t]*(`{3,}|:{3,})\{glue(?::\w+)?\}[ \t]+(\S+)[ \t]*$", re.M)
+KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _markdown_text(docname: str, source: str) -> str:
+    """The markdown of a page: the joined markdown cells of a notebook, or the text itself."""
+    try:
+        nb = json.loads(source)
+    except ValueError:
+        return source
+    if not isinstance(nb, dict) or "cells" not in nb:
+        return source
+    return "\n\n".join("".join(c.get("source", "")) for c in nb["cells"] if c.get("cell_type") == "markdown")
+
+
+def _target(env, docname: str, text: str) -> tuple[str, str] | None:
+    """(document, key) that a role/directive argument refers to; None if it is not a key."""
+    if "::" in text:
+        path, rest = text.split("::", 1)
+        _, filepath = env.relfn2path(path, docname)
+        target = env.path2doc(filepath)
+        if target is None:  # MyST-NB warns about the missing document itself
+            return None
+    else:
+        target, rest = docname, text
+    m = KEY.match(rest)
+    return (target, m.group(0)) if m else None
+
+
+def _check_figure_blocks(docname: str, text: str) -> None:
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^[ \t]*(`{3,}|:{3,})\{glue:figure\}[ \t]+(\S+)", line)
+        if not m:
+            continue
+        fence, key = m.group(1), m.group(2)
+        body = []
+        for nxt in lines[i + 1:]:
+            if nxt.strip() == fence:
+                break
+            body.append(nxt)
+        options = {o.split(":")[1] for o in body if re.match(r"^[ \t]*:[\w-]+:", o)}
+        caption = [b for b in body if b.strip() and not re.match(r"^[ \t]*:[\w-]+:", b)]
+        missing = [name for name in ("name", "alt") if name not in options]
+        if missing or not caption:
+            what = ", ".join([f":{m}:" for m in missing] + ([] if caption else ["a caption"]))
+            logger.warning(f"{{glue:figure}} {key} lacks {what} (every figure is numbered, captioned and "
+                           f"has alt text) [gdl.figure]", location=docname, type="gdl", subtype="figure")
+
+
+def source_read(app, docname, source):
+    env = app.env
+    text = _markdown_text(docname, source[0])
+    refs = set()
+    for arg in ROLE.findall(text):
+        if (t := _target(env, docname, arg)) is not None:
+            refs.add(t)
+    for _, arg in DIRECTIVE.findall(text):
+        if (t := _target(env, docname, arg)) is not None:
+            refs.add(t)
+    if not hasattr(env, "gdl_glue_refs"):
+        env.gdl_glue_refs = {}
+    env.gdl_glue_refs[docname] = refs
+    _check_figure_blocks(docname, text)
+
+
+def purge_doc(app, env, docname):
+    getattr(env, "gdl_glue_refs", {}).pop(docname, None)
+
+
+def merge_info(app, env, docnames, other):
+    if not hasattr(env, "gdl_glue_refs"):
+        env.gdl_glue_refs = {}
+    env.gdl_glue_refs.update({d: other.gdl_glue_refs[d] for d in docnames if d in other.gdl_glue_refs})
+
+
+def check_consistency(app, env):
+    cited = set().union(*getattr(env, "gdl_glue_refs", {}).values()) if getattr(env, "gdl_glue_refs", None) else set()
+    for docname, meta in sorted(getattr(env, "nb_metadata", {}).items()):
+        for key in meta.get("glue", []):
+            if (docname, key) not in cited:
+                logger.warning(f"glue key {key!r} is glued but cited nowhere in the book: place it with "
+                               f"{{glue:figure}} / {{glue:text}} or stop gluing it [gdl.glue_unused]",
+                               location=docname, type="gdl", subtype="glue_unused")
+
+
+def _in_solution(node) -> bool:
+    while node is not None:
+        if "solution" in type(node).__name__.lower() or "solution" in node.get("classes", []) \
+                or "tag_solution" in node.get("classes", []):
+            return True
+        node = node.parent
+    return False
+
+
+def doctree_resolved(app, doctree, docname):
+    if docname not in getattr(app.env, "nb_metadata", {}) or not app.config.gdl_require_figure_captions:
+        return
+    for image in doctree.findall(nodes.image):
+        if isinstance(image.parent, nodes.figure) or _in_solution(image):
+            continue
+        logger.warning("a figure without number, caption and alt text: show it with "
+                       "report.show_figure(fig, key) and a {glue:figure} directive [gdl.figure]",
+                       location=image, type="gdl", subtype="figure")
+
+
+def dedupe_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        ident = (js.filename or "", tuple(sorted(getattr(js, "attributes", {}).items())))
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(js)
+    scripts[:] = unique
+
+
+def setup(app):
+    app.add_config_value("gdl_require_figure_captions", True, "env")
+    app.connect("source-read", source_read)
+    app.connect("env-purge-doc", purge_doc)
+    app.connect("env-merge-info", merge_info)
+    app.connect("env-check-consistency", check_consistency)
+    app.connect("doctree-resolved", doctree_resolved)
+    app.connect("html-page-context", dedupe_scripts, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": 1}
