@@ -11,7 +11,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.metrics import accuracy, mcc, multitask_report, per_class_error, pr_auc, roc_auc
+from gdl_utils.metrics import (accuracy, mcc, multitask_report, per_class_error, pos_weight, pr_auc,
+                               regression_report, roc_auc)
 
 Y = np.array([0, 0, 1, 1])
 S = np.array([0.1, 0.4, 0.35, 0.8])
@@ -118,3 +119,104 @@ def test_roc_auc_properties(y, seed):
     assert auc + roc_auc(y, -s) == pytest.approx(1.0)  # reversing the ranking mirrors the AUC
     assert roc_auc(y, np.exp(s)) == pytest.approx(auc)  # only the ranking matters
     assert pr_auc(y, s) >= 0.0 and pr_auc(y, y) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------------------- issue 7 §5 probes
+def test_string_labels_need_an_explicit_positive_class():
+    """A perfect ranking with string labels used to score 0.0 (sklearn picked 'pos' < 'neg'?)."""
+    y = np.array(["pos", "neg", "pos", "neg"])
+    s = np.array([0.9, 0.1, 0.8, 0.2])
+    for func in (roc_auc, pr_auc):
+        with pytest.raises(ValueError, match=r"labels \['neg', 'pos'\], not 0/1.*pos_label="):
+            func(y, s)
+        assert func(y, s, pos_label="pos") == pytest.approx(1.0)
+        assert func(y, -s, pos_label="neg") == pytest.approx(1.0)
+        with pytest.raises(ValueError, match="pos_label='yes' is not one of"):
+            func(y, s, pos_label="yes")
+
+
+def test_minus_one_one_labels_need_pos_label():
+    y, s = np.array([-1, 1, -1, 1]), np.array([0.1, 0.9, 0.2, 0.8])
+    with pytest.raises(ValueError, match=r"\[-1, 1\], not 0/1"):
+        roc_auc(y, s)
+    assert roc_auc(y, s, pos_label=1) == pytest.approx(1.0)
+    assert roc_auc(y > 0, s) == pytest.approx(1.0)  # bool labels are 0/1
+
+
+def test_accuracy_refuses_scores_passed_as_predictions():
+    """accuracy(labels, logits) used to return 0.0 silently."""
+    y = np.array([0, 1, 1, 0])
+    logits = np.array([-1.3, 2.1, 0.4, -0.2])
+    with pytest.raises(ValueError, match=r"y_pred\.flat\[0\] = -1\.3.*threshold"):
+        accuracy(y, logits)
+    with pytest.raises(ValueError, match="threshold"):
+        accuracy(torch.tensor(y), torch.sigmoid(torch.tensor(logits)))
+    with pytest.raises(ValueError, match="mcc: y_pred"):
+        mcc(y, logits)
+    assert accuracy(y, logits > 0) == 1.0
+    assert accuracy(y, (logits > 0).astype(np.float32)) == 1.0  # 0.0/1.0 floats are labels
+
+
+def test_multiclass_roc_auc_needs_integer_labels():
+    p = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])
+    assert roc_auc([0, 1, 2], p) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="integer labels 0..2"):
+        roc_auc(["a", "b", "c"], p)
+
+
+# --------------------------------------------------------------------------------------- pos_weight
+def test_pos_weight_by_hand():
+    y = np.array([[1, 0], [0, 0], [0, 1], [0, 1]])
+    w = pos_weight(y)
+    assert isinstance(w, torch.Tensor) and w.dtype == torch.float32 and w.shape == (2,)
+    np.testing.assert_allclose(w.numpy(), [3.0, 1.0])
+    np.testing.assert_allclose(pos_weight(torch.tensor([1.0, 0, 0, 0, 0])).numpy(), [4.0])
+
+
+def test_pos_weight_balances_bce():
+    y = torch.tensor([[1.0], [0.0], [0.0], [0.0]])
+    loss = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight(y), reduction="none")(torch.zeros(4, 1), y)
+    assert loss[0].item() == pytest.approx(loss[1:].sum().item())  # positives weigh as much as negatives
+
+
+@pytest.mark.parametrize("y, msg", [(np.array([[1, 0], [1, 0]]), "column 0 has 2 positives among 2"),
+                                    (np.array([0, 0]), "column 0 has 0 positives"),
+                                    (np.array([0, 2, 1]), r"must be 0/1, found \[2\]"),
+                                    (np.zeros((0, 3)), "N > 0")])
+def test_pos_weight_errors(y, msg):
+    with pytest.raises(ValueError, match=msg):
+        pos_weight(y)
+
+
+# -------------------------------------------------------------------------------- regression_report
+def test_regression_report_perfect_and_known_values():
+    y = np.arange(10.0)
+    rep = regression_report(y, 2 * y + 1)
+    assert isinstance(rep, pd.Series)
+    assert rep["pearson"] == pytest.approx(1.0) and rep["spearman"] == pytest.approx(1.0)
+    assert rep["r2"] < 0  # correlated but far off: worse than predicting the mean
+    exact = regression_report(y, y)
+    assert exact["r2"] == pytest.approx(1.0) and exact["rmse"] == pytest.approx(0.0) and exact["n"] == 10
+    anti = regression_report(y, -y[:, None])  # (N, 1) predictions are accepted
+    assert anti["pearson"] == pytest.approx(-1.0)
+
+
+def test_regression_report_accepts_tensors_and_rank_metric_ignores_monotone_maps(device):
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=50)
+    pred = torch.tensor(np.exp(y), device=device)
+    rep = regression_report(y, pred)
+    assert rep["spearman"] == pytest.approx(1.0)
+    assert rep["pearson"] < 0.99
+
+
+@pytest.mark.parametrize("t, p, msg", [
+    ([1, 2, 3], [1, 2], "3 values but y_pred has 2"),
+    ([1, 2], [1, 2], "at least 3"),
+    ([1, 1, 1], [1, 2, 3], "y_true is constant"),
+    ([1, 2, np.nan], [1, 2, 3], "finite"),
+    (np.ones((3, 2)), np.ones((3, 2)), r"shape \(3, 2\)"),
+])
+def test_regression_report_errors(t, p, msg):
+    with pytest.raises(ValueError, match=msg):
+        regression_report(t, p)
