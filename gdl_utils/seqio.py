@@ -1,13 +1,16 @@
 """Reading and writing FASTA and BED files, with errors that name the file and the line.
 
 Line numbers in error messages are 1-based (as in an editor), positions inside a line 0-based (as in
-Python). Files ending in ``.gz`` are read and written gzip-compressed.
+Python). Files ending in ``.gz`` are read and written gzip-compressed. Lines may end in ``\\n`` (Unix),
+``\\r\\n`` (Windows) or a lone ``\\r`` (classic Mac OS). Text must be UTF-8; a bad byte, a truncated or
+corrupt ``.gz`` file and an out-of-range integer raise ``ValueError`` naming the file and the line.
 """
 from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +26,30 @@ def _open(path, mode: str):
     return gzip.open(path, mode) if path.suffix == ".gz" else open(path, mode)
 
 
+def _lines(path) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line without its ``\\n``, ``\\r\\n`` or ``\\r`` ending) of a file or ``.gz``."""
+    lineno = 0
+    try:
+        with _open(path, "rb") as handle:
+            for raw in handle:
+                body = raw[:-1] if raw.endswith(b"\n") else raw
+                body = body[:-1] if body.endswith(b"\r") else body
+                for piece in body.split(b"\r") if b"\r" in body else (body,):  # classic Mac line endings
+                    lineno += 1
+                    yield lineno, piece
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path}: truncated or corrupt gzip file ({err}); {lineno} lines were read "
+                         "before the error") from err
+
+
+def _text(line: bytes, path, lineno: int) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}, line {lineno}: not valid UTF-8 (byte {line[err.start:err.start + 1]!r} at "
+                         f"position {err.start})") from err
+
+
 def _first_invalid(line: bytes, valid: bytes) -> int | None:
     """0-based position of the first byte of ``line`` not in ``valid`` (C-speed ``bytes.translate``)."""
     leftover = line.translate(None, valid)
@@ -34,7 +61,8 @@ def _char_at(line: bytes, pos: int) -> str:
     return line[pos:pos + 4].decode("utf-8", errors="ignore")[:1] or repr(line[pos:pos + 1])
 
 
-def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES) -> list[tuple[str, str]]:
+def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES, allow_empty: bool = False,
+               allow_duplicates: bool = False) -> list[tuple[str, str]]:
     """Read a FASTA file into ``(id, sequence)`` pairs.
 
     The id is the first word of the header line (the text after ``>`` up to the first whitespace); the
@@ -46,6 +74,10 @@ def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES) -
     alphabet : str or None
         Letters allowed in sequence lines (upper case; lower case is allowed too); ``None`` disables the
         check. Default: IUPAC nucleotide codes plus ``U``.
+    allow_empty : bool
+        Accept records without sequence (otherwise ``ValueError`` naming the record and its line).
+    allow_duplicates : bool
+        Accept an id that occurs twice (otherwise ``ValueError`` naming the id and both lines).
 
     Returns
     -------
@@ -55,34 +87,47 @@ def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES) -
     ------
     ValueError
         Naming the file and line for an empty file, sequence data before the first ``>`` header, an
-        empty header, or an invalid character in a sequence line (with the character and its position).
+        empty header, an invalid character in a sequence line (with the character and its position),
+        bytes that are not UTF-8, a record without sequence, a duplicate id, or a truncated ``.gz``.
 
-    Used in: ch. 1 (reading sequences), ch. 3 (regulatory sequences).
+    Used in: ch. 1 (reading sequences).
     """
     valid = None if alphabet is None else (alphabet.upper() + alphabet.lower()).encode("ascii")
     records: list[tuple[str, list[bytes]]] = []
-    with _open(path, "rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = raw.rstrip()  # trailing whitespace and \r\n
-            if not line:
-                continue
-            if line.startswith(b">"):
-                header = line[1:].decode("utf-8", errors="replace").strip()
-                if not header:
-                    raise ValueError(f"{path}, line {lineno}: empty FASTA header ('>' without an id)")
-                records.append((header.split()[0], []))
-                continue
-            if not records:
-                raise ValueError(f"{path}, line {lineno}: sequence data before the first '>' header "
-                                 f"(line starts with {line[:20].decode('utf-8', errors='replace')!r})")
-            bad = None if valid is None else _first_invalid(line, valid)
-            if bad is not None:
-                raise ValueError(f"{path}, line {lineno}: invalid character {_char_at(line, bad)!r} at "
-                                 f"position {bad} of the sequence line")
-            records[-1][1].append(line)
+    header_line: list[int] = []
+    for lineno, raw in _lines(path):
+        line = raw.rstrip()  # trailing whitespace
+        if not line:
+            continue
+        if line.startswith(b">"):
+            header = _text(line, path, lineno)[1:].strip()
+            if not header:
+                raise ValueError(f"{path}, line {lineno}: empty FASTA header ('>' without an id)")
+            records.append((header.split()[0], []))
+            header_line.append(lineno)
+            continue
+        if not records:
+            raise ValueError(f"{path}, line {lineno}: sequence data before the first '>' header "
+                             f"(line starts with {line[:20].decode('utf-8', errors='replace')!r})")
+        bad = None if valid is None else _first_invalid(line, valid)
+        if bad is not None:
+            raise ValueError(f"{path}, line {lineno}: invalid character {_char_at(line, bad)!r} at "
+                             f"position {bad} of the sequence line")
+        if valid is None:
+            _text(line, path, lineno)
+        records[-1][1].append(line)
     if not records:
         raise ValueError(f"{path}: empty file, no FASTA records (expected a '>' header line)")
-    return [(rid, b"".join(chunks).decode("utf-8", errors="replace")) for rid, chunks in records]
+    seen: dict[str, int] = {}
+    for (rid, chunks), lineno in zip(records, header_line):
+        if not chunks and not allow_empty:
+            raise ValueError(f"{path}, line {lineno}: record {rid!r} has no sequence "
+                             "(pass allow_empty=True to keep empty records)")
+        if rid in seen and not allow_duplicates:
+            raise ValueError(f"{path}, line {lineno}: duplicate id {rid!r} (first at line {seen[rid]}; "
+                             "pass allow_duplicates=True to keep both)")
+        seen.setdefault(rid, lineno)
+    return [(rid, b"".join(chunks).decode("utf-8")) for rid, chunks in records]
 
 
 def write_fasta(records: Iterable[tuple[str, str]] | Mapping[str, str], path: str | os.PathLike, *,
@@ -128,11 +173,11 @@ def write_fasta(records: Iterable[tuple[str, str]] | Mapping[str, str], path: st
     return Path(path)
 
 
-def _bed_fields(path, handle) -> tuple[list[list[str]], list[int]]:
+def _bed_fields(path) -> tuple[list[list[str]], list[int]]:
     """Data lines split into fields, and their 1-based line numbers (header lines skipped)."""
     rows, linenos = [], []
-    for lineno, raw in enumerate(handle, start=1):
-        line = raw.rstrip("\r\n")
+    for lineno, raw in _lines(path):
+        line = _text(raw, path, lineno)
         if not line.strip() or line.startswith(("#", "track", "browser")):
             continue
         fields = line.split("\t") if "\t" in line else line.split()
@@ -153,6 +198,11 @@ def _bed_integer(frame: pd.DataFrame, column: str, path, linenos: list[int]) -> 
         i = int(bad.argmax())
         raise ValueError(f"{path}, line {linenos[i]}: {column} must be a non-negative integer, "
                          f"got {frame[column].iloc[i]!r}")
+    big = (frame[column].str.lstrip("0").str.len() > 18).to_numpy(dtype=bool)  # >= 10**18: beyond int64
+    if big.any():
+        i = int(big.argmax())
+        raise ValueError(f"{path}, line {linenos[i]}: {column} {frame[column].iloc[i]} is too large "
+                         f"(coordinates must be < 10**18)")
     return frame[column].astype("int64")
 
 
@@ -172,12 +222,12 @@ def read_bed(path: str | os.PathLike) -> pd.DataFrame:
     ------
     ValueError
         Naming file and line for fewer than 3 columns, a column count different from the first line,
-        a start or end that is not a non-negative integer, start > end, or a strand other than + - .
+        a start or end that is not a non-negative integer (or is >= 10**18), start > end, a strand other
+        than + - ., bytes that are not UTF-8, or a truncated ``.gz``.
 
     Used in: ch. 1 (peaks and binding sites as intervals), ch. 3.
     """
-    with _open(path, "rt") as handle:
-        rows, linenos = _bed_fields(path, handle)
+    rows, linenos = _bed_fields(path)
     if not rows:
         return pd.DataFrame({"chrom": pd.Series(dtype=object), "start": pd.Series(dtype="int64"),
                              "end": pd.Series(dtype="int64")})

@@ -21,7 +21,7 @@ def write(tmp_path, name: str, text: str):
 # ------------------------------------------------------------------------------------------------- FASTA
 def test_read_fasta_multiline_blank_lines_crlf_and_ids(tmp_path):
     path = write(tmp_path, "a.fa", ">seq1 some description\r\nACGT\r\nacgn\r\n\r\n>seq2\nRYKM\n\n>empty\n")
-    assert read_fasta(path) == [("seq1", "ACGTacgn"), ("seq2", "RYKM"), ("empty", "")]
+    assert read_fasta(path, allow_empty=True) == [("seq1", "ACGTacgn"), ("seq2", "RYKM"), ("empty", "")]
 
 
 def test_read_fasta_accepts_str_path_and_gzip(tmp_path):
@@ -110,7 +110,60 @@ seqs = st.text(alphabet="ACGTNacgtnRYU", max_size=150)
 @given(st.lists(st.tuples(ids, seqs), min_size=1, max_size=6), st.one_of(st.none(), st.integers(1, 80)))
 def test_fasta_round_trip(tmp_path, records, width):
     path = write_fasta(records, tmp_path / "rt.fa", width=width)
-    assert read_fasta(path) == records
+    assert read_fasta(path, allow_empty=True, allow_duplicates=True) == records
+    if all(seq for _, seq in records) and len({rid for rid, _ in records}) == len(records):
+        assert read_fasta(path) == records
+
+
+def test_read_fasta_classic_mac_line_endings(tmp_path):
+    """Issue 7 §5: a file with lone \\r line endings used to come back as one header line."""
+    path = tmp_path / "mac.fa"
+    path.write_bytes(b">a first\rACGT\rac\r\r>b\rGGNN\r")
+    assert read_fasta(path) == [("a", "ACGTac"), ("b", "GGNN")]
+    path.write_bytes(b">a\rACGT\rAXGT\r")
+    with pytest.raises(ValueError, match=r"mac\.fa, line 3: invalid character 'X' at position 1"):
+        read_fasta(path)
+    path.write_bytes(b">a\r\nAC\n>b\rGG\r\nTT\n")  # mixed endings in one file
+    assert read_fasta(path) == [("a", "AC"), ("b", "GGTT")]
+
+
+def test_read_fasta_empty_record_names_record_and_line(tmp_path):
+    path = write(tmp_path, "e.fa", ">a\nACGT\n>b desc\n\n>c\nAC\n")
+    with pytest.raises(ValueError, match=r"e\.fa, line 3: record 'b' has no sequence.*allow_empty=True"):
+        read_fasta(path)
+    assert read_fasta(path, allow_empty=True)[1] == ("b", "")
+    with pytest.raises(ValueError, match=r"line 3: record 'c' has no sequence"):
+        read_fasta(write(tmp_path, "last.fa", ">a\nAC\n>c\n"))
+
+
+def test_read_fasta_duplicate_ids_name_both_lines(tmp_path):
+    path = write(tmp_path, "d.fa", ">x one\nAC\n>y\nGG\n>x two\nTT\n")
+    with pytest.raises(ValueError, match=r"d\.fa, line 5: duplicate id 'x' \(first at line 1.*allow_duplicates"):
+        read_fasta(path)
+    assert [rid for rid, _ in read_fasta(path, allow_duplicates=True)] == ["x", "y", "x"]
+
+
+def test_read_fasta_bad_utf8_names_file_and_line(tmp_path):
+    path = tmp_path / "u.fa"
+    path.write_bytes(b">ok\nACGT\n>caf\xe9\nACGT\n")  # Latin-1 e-acute in a header
+    with pytest.raises(ValueError, match=r"u\.fa, line 3: not valid UTF-8 \(byte b'\\xe9' at position 4\)"):
+        read_fasta(path)
+    path.write_bytes(b">ok\nAC\xffGT\n")
+    with pytest.raises(ValueError, match=r"u\.fa, line 2: not valid UTF-8"):
+        read_fasta(path, alphabet=None)
+
+
+def test_read_fasta_truncated_gzip_names_the_file(tmp_path):
+    path = tmp_path / "t.fa.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(b"".join(b">r%d\n%s\n" % (i, b"ACGT" * 30) for i in range(2000)))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"t\.fa\.gz: truncated or corrupt gzip file"):
+        read_fasta(path)
+    path.write_bytes(b">not compressed\nACGT\n")
+    with pytest.raises(ValueError, match=r"t\.fa\.gz: truncated or corrupt gzip file"):
+        read_fasta(path)
 
 
 # --------------------------------------------------------------------------------------------------- BED
@@ -179,3 +232,31 @@ def test_read_bed_round_trip_with_pandas_writer(tmp_path, rows):
     frame.to_csv(path, sep="\t", header=False, index=False)
     pd.testing.assert_frame_equal(read_bed(path), frame, check_dtype=False)
     assert read_bed(path)["end"].dtype == np.int64
+
+
+def test_read_bed_integer_overflow_names_line(tmp_path):
+    """Issue 7 §5: a 20-digit coordinate used to raise a raw OverflowError without the file name."""
+    path = write(tmp_path, "o.bed", "chr1\t1\t2\nchr1\t5\t99999999999999999999\n")
+    with pytest.raises(ValueError, match=r"o\.bed, line 2: end 99999999999999999999 is too large"):
+        read_bed(path)
+    ok = write(tmp_path, "ok.bed", "chr1\t0\t999999999999999999\nchr1\t0\t000000000000000000001\n")
+    assert read_bed(ok)["end"].tolist() == [999999999999999999, 1]  # leading zeros do not count
+
+
+def test_read_bed_bad_utf8_and_truncated_gzip(tmp_path):
+    path = tmp_path / "u.bed"
+    path.write_bytes(b"chr1\t1\t2\tok\nchr1\t1\t2\tn\xe9\n")
+    with pytest.raises(ValueError, match=r"u\.bed, line 2: not valid UTF-8"):
+        read_bed(path)
+    gz = tmp_path / "t.bed.gz"
+    with gzip.open(gz, "wb") as fh:
+        fh.write(b"".join(b"chr1\t%d\t%d\n" % (i, i + 10) for i in range(20000)))
+    gz.write_bytes(gz.read_bytes()[:-100])
+    with pytest.raises(ValueError, match=r"t\.bed\.gz: truncated or corrupt gzip file"):
+        read_bed(gz)
+
+
+def test_read_bed_classic_mac_line_endings(tmp_path):
+    path = tmp_path / "m.bed"
+    path.write_bytes(b"chr1\t1\t2\rchr2\t3\t4\r")
+    assert read_bed(path)["chrom"].tolist() == ["chr1", "chr2"]
