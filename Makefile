@@ -5,9 +5,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# A local copy of the remote data files (see book/setup.md). The course's CI points it at ../shared/data/uci;
-# leave it empty to download from the original sources.
-GDL_DATA_MIRROR ?= $(firstword $(wildcard $(abspath ../shared/data/uci)))
+# Local copies of the remote data files (see book/setup.md): folders laid out like the cache, separated by ':'.
+# Next to ../shared/data the default uses both of its folders (uci/ and mirror/); leave it empty to download
+# from the original sources.
+empty :=
+GDL_DATA_MIRROR ?= $(subst $(empty) $(empty),:,$(strip $(wildcard $(abspath ../shared/data/uci) $(abspath ../shared/data/mirror))))
 export GDL_DATA_MIRROR
 PYTEST_WORKERS ?= 2
 # The course's models are small: on a CPU, one intra-op thread per process is faster than several (torch's

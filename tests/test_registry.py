@@ -2,11 +2,13 @@
 
 Real files come from the shared UCI mirror (skipped when absent); downloads go to a loopback server on
 127.0.0.1 only. Every cache lives in ``tmp_path``; GDL_OFFLINE=1 unless a test needs the loopback server.
+The chapter 4-10 mirror, path safety, record hashes and download robustness: ``test_data_layer.py``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,12 +16,10 @@ import pytest
 from gdl_utils.datasets import (DataIntegrityError, DataUnavailableError, fetch, fetch_with_source,
                                 list_datasets, load_registry)
 from gdl_utils.datasets.__main__ import main
-from gdl_utils.datasets.registry import cache_path, sha256_of
+from gdl_utils.datasets.fetching import cache_path
+from gdl_utils.datasets.registry import sha256_of
 from http_server import serve_folder
-
-MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
-needs_mirror = pytest.mark.skipif(not (MIRROR / "splice.data").is_file(),
-                                  reason=f"shared UCI mirror not found at {MIRROR}")
+from shared_data import MIRRORS, UCI as MIRROR, needs_mirror as needs_data_mirror, needs_uci as needs_mirror
 PROMOTER_LINES = ["+,S10,\t\ttactagcaatacgcttgcgttcggtggttaagtatgtataatgcgcgggcttgtcgt",
                   "-,867,\t\tatatgaacgttgagactgccgctgagttatcagctgtgaacgacattctggcgtcta",
                   "+,AMPC,\t\ttgctatcctgacagttgtcacgctgattggtgtcgttacaatctaacgcatcgccaa"]
@@ -53,20 +53,25 @@ def test_packaged_registry_entries_are_complete():
     entries = load_registry()
     assert {"uci_splice", "uci_splice_names", "uci_promoters"} <= set(entries)
     for name, entry in entries.items():
-        assert entry["url"].startswith("https://"), name
         assert entry["license"] and entry["citation"] and entry["description"], name
-        # a file without a byte hash must be verified by content
-        assert entry["sha256"] or (entry["format"] and entry["checks"]), name
+        for rel, f in entry["files"].items():
+            # a direct https URL, or a mirror-only entry that says where the file comes from
+            assert (f["url"] or "").startswith("https://") or "tar.gz" in entry["source"], (name, rel)
+            # every file pins its content: byte hash, or a hash of its parsed records
+            assert f["sha256"] or (f["format"] and f["records_sha256"]), (name, rel)
     assert list(list_datasets()["name"]) == list(entries)
 
 
 @needs_mirror
 def test_registry_hashes_match_mirror_files():
     for name, entry in load_registry().items():
+        if entry["folder"]:
+            continue  # chapter 4-10 datasets: test_data_layer.py
+        f = entry["files"][entry["filename"]]
         path = MIRROR / entry["filename"]
-        if entry["sha256"]:
-            assert sha256_of(path) == entry["sha256"], name
-            assert path.stat().st_size == entry["size"], name
+        if f["sha256"]:
+            assert sha256_of(path) == f["sha256"], name
+            assert path.stat().st_size == f["size"], name
 
 
 def test_registry_rejects_entry_without_url_and_unknown_name(tmp_path):
@@ -78,8 +83,9 @@ def test_registry_rejects_entry_without_url_and_unknown_name(tmp_path):
 
 def test_registry_from_json_file_and_filename_default(tmp_path):
     path = tmp_path / "reg.json"
-    path.write_text(json.dumps({"x": {"url": "https://example.org/a/b/file.tsv"}}))
+    path.write_text(json.dumps({"x": {"url": "https://example.org/a/b/file.tsv", "sha256": "0" * 64}}))
     assert load_registry(path)["x"]["filename"] == "file.tsv"
+    assert list(load_registry(path)["x"]["files"]) == ["file.tsv"]
 
 
 # --------------------------------------------------------------------------- folder mirror and cache
@@ -89,7 +95,7 @@ def test_folder_mirror_then_cache(tmp_path):
     cache = tmp_path / "cache"
     path, source = fetch_with_source("uci_splice", cache_dir=cache, mirror=MIRROR, offline=True)
     assert path == cache / "splice.data" and source == f"mirror {MIRROR / 'splice.data'}"
-    assert sha256_of(path) == load_registry()["uci_splice"]["sha256"]
+    assert sha256_of(path) == load_registry()["uci_splice"]["files"]["splice.data"]["sha256"]
     assert _listing(cache) == ["splice.data"]  # no temporary left behind
     assert path.stat().st_mode & 0o777 == 0o644
     again, source = fetch_with_source("uci_splice", cache_dir=cache, mirror=None, offline=True)
@@ -150,21 +156,23 @@ def test_corrupt_cache_without_source_raises_and_is_removed(tmp_path):
 @needs_mirror
 def test_wrong_checksum_from_mirror_leaves_nothing(tmp_path):
     registry = load_registry()
-    registry["uci_splice"]["sha256"] = "0" * 64
+    registry["uci_splice"]["files"]["splice.data"]["sha256"] = "0" * 64
     cache = tmp_path / "cache"
-    with pytest.raises(DataIntegrityError) as info:
+    with pytest.warns(UserWarning, match="ignoring this mirror copy"), \
+            pytest.raises(DataUnavailableError) as info:
         fetch("uci_splice", cache_dir=cache, mirror=MIRROR, offline=True, registry=registry)
-    msg = str(info.value)
+    msg = str(info.value)  # offline: names the bad mirror copy (both hashes) and the URL it may not use
     assert "0" * 64 in msg and sha256_of(MIRROR / "splice.data") in msg and str(MIRROR) in msg
+    assert registry["uci_splice"]["files"]["splice.data"]["url"] in msg
     assert _listing(cache) == []
 
 
 @needs_mirror
 def test_content_checks_reject_file_without_hash(tmp_path):
     registry = load_registry()
-    registry["uci_promoters"]["checks"]["classes"] = {"+": 60, "-": 46}
+    registry["uci_promoters"]["files"]["promoters.data"]["checks"]["classes"] = {"+": 60, "-": 46}
     cache = tmp_path / "cache"
-    with pytest.raises(DataIntegrityError, match="class counts"):
+    with pytest.warns(UserWarning), pytest.raises(DataUnavailableError, match="class counts"):
         fetch("uci_promoters", cache_dir=cache, mirror=MIRROR, offline=True, registry=registry)
     assert _listing(cache) == []
 
@@ -202,7 +210,7 @@ def test_http_404_is_a_clear_error(tmp_path):
     served, cache = tmp_path / "served", tmp_path / "cache"
     served.mkdir()
     with serve_folder(served) as (base, _):
-        registry = {"gone": {"url": f"{base}/missing.txt", "sha256": None}}
+        registry = {"gone": {"url": f"{base}/missing.txt", "sha256": "0" * 64}}
         with pytest.raises(DataUnavailableError) as info:
             fetch("gone", cache_dir=cache, offline=False, registry=registry)
     msg = str(info.value)
@@ -226,7 +234,7 @@ def test_http_truncated_file_without_hash_fails_content_check(tmp_path):
     (served / "promoters.data").write_text("\n".join(PROMOTER_LINES[:2]) + "\n")  # one record short
     with serve_folder(served) as (base, _):
         registry = {"p": {"url": f"{base}/promoters.data", "sha256": None, "format": "uci_promoters",
-                          "checks": {"records": 3, "length": 57}}}
+                          "checks": {"records": 3, "length": 57}, "records_sha256": "1" * 64}}
         with pytest.raises(DataIntegrityError, match="2 records, expected 3"):
             fetch("p", cache_dir=cache, offline=False, registry=registry)
     assert _listing(cache) == []
@@ -262,8 +270,9 @@ def test_offline_never_contacts_http_mirror(tmp_path):
 # --------------------------------------------------------------------------- command line
 
 @needs_mirror
+@needs_data_mirror
 def test_cli_fetch_all_reports_sources(tmp_path, capsys):
-    args = ["fetch", "--all", "--cache-dir", str(tmp_path), "--mirror", str(MIRROR), "--offline"]
+    args = ["fetch", "--all", "--cache-dir", str(tmp_path), "--mirror", os.pathsep.join(MIRRORS), "--offline"]
     assert main(args) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(load_registry()) and all("(from mirror" in line for line in out)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .registry import check_content, fetch, load_registry, register_format
+from .fetching import fetch
+from .registry import check_content, load_registry, register_format
 
 __all__ = ["load_uci_splice", "load_uci_promoters", "parse_uci_splice", "parse_uci_promoters"]
 
@@ -75,8 +76,9 @@ def parse_uci_promoters(path: str | os.PathLike) -> pd.DataFrame:
 def _load(name, parser, path, cache_dir, mirror, offline) -> pd.DataFrame:
     if path is None:
         path = fetch(name, cache_dir=cache_dir, mirror=mirror, offline=offline)
-    df = parser(path)
-    check_content(df, load_registry()[name].get("checks"), str(path))
+    df = parser(path)  # a fetched file is verified already; a local one gets the content checks
+    entry = load_registry()[name]
+    check_content(df, entry["files"][entry["filename"]]["checks"], str(path))
     return df.reset_index(drop=True)
 
 
