@@ -18,11 +18,12 @@ PYTEST_WORKERS ?= 2
 OMP_NUM_THREADS ?= 1
 export OMP_NUM_THREADS
 
-.PHONY: install book data test bench constraints clean help
+.PHONY: install book data test student lint bench constraints clean help
 
 help:
 	@echo "make book   - create $(VENV), install, fetch data, execute every notebook, write _build/html"
-	@echo "make test   - unit tests + notebook tests (nbval) + book build with warnings as errors"
+	@echo "make test   - lint + unit tests + hand-outs run (nbval) + book build with warnings as errors"
+	@echo "make student - hand-out notebooks without the solution cells, in $(STUDENT)/notebooks"
 
 $(BIN)/activate: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +46,20 @@ book: data
 	rc=$$?; echo "book build took $$(( $$(date +%s) - start )) s"; \
 	[ $$rc -eq 0 ] && echo "The book is at $(abspath _build/html/index.html)"; exit $$rc
 
-test: data
-	GDL_OFFLINE=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+# Students' hand-outs: every cell tagged `solution` removed (with its outputs), plus a copy of data/.
+STUDENT ?= _build/student
+student: install
+	$(BIN)/python scripts/make_student.py --out $(STUDENT)
+
+# Code fits the page (88 columns) and passes ruff; tests/test_style.py runs the same checks in `make test`.
+lint: install
+	$(BIN)/ruff check gdl_utils tests scripts benchmarks notebooks
+	$(BIN)/ruff format --check gdl_utils tests scripts benchmarks
+
+# nbval executes the hand-outs (solutions removed: they must run without them); the book-build test
+# executes the full notebooks, solutions included. Every cell runs, and no notebook runs three times.
+test: data student
+	GDL_OFFLINE=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests $(STUDENT)/notebooks
 
 # One-hot throughput table for book/appendix_performance.md; tangermeme (the fastest peer) is timed from a
 # separate environment so that it never becomes a dependency of the course.
