@@ -1,8 +1,9 @@
-"""Transcription-factor motifs: JASPAR, counts -> probabilities -> log-odds, sampling, scanning, similarity.
+"""Transcription-factor motifs: JASPAR, counts -> probabilities -> log-odds, sampling, scanning.
 
 Matrices are ``(4, w)`` arrays with rows A, C, G, T (the layout of one-hot DNA), so a log-odds matrix is
 directly the weight of a ``torch.nn.Conv1d(4, 1, w)`` filter: scanning with a PWM *is* a convolution
-(chapter 3). The reverse complement of a matrix is a flip of both axes.
+(chapter 3). The reverse complement of a matrix is a flip of both axes. Motif-to-motif similarity and
+ranking live in :mod:`gdl_utils.motif_match` (which imports this module, never the other way round).
 
 JASPAR is read offline from the SQLite files bundled with ``pyjaspar``. The release is pinned
 (:data:`JASPAR_RELEASE`) because matrices are revised between releases and a base ID such as ``MA0139``
@@ -10,16 +11,21 @@ resolves to the newest version *in whichever release is opened*; pinning keeps t
 """
 from __future__ import annotations
 
+import math
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
+import torch
+
+from ._util import ALPHABET, as_numpy, check_int, check_onehot
+from .sequence import reverse_complement
 
 #: JASPAR release used throughout the course (pinned for reproducibility, see the module docstring).
 JASPAR_RELEASE = "JASPAR2024"
-ALPHABET = "ACGT"
+_MATRIX_ID = re.compile(r"[A-Z]{2}\d{4}(\.\d+)?")  # JASPAR matrix IDs: MA0139, MA0139.1, PB0001.1, ...
 
 
 def _background(background) -> np.ndarray:
@@ -37,7 +43,7 @@ def _background(background) -> np.ndarray:
 
 def _check_matrix(m, name: str, ppm: bool = False) -> np.ndarray:
     """A (4, w) finite non-negative float array; with ``ppm`` also columns summing to 1."""
-    m = np.asarray(m.detach().cpu() if _is_torch(m) else m, dtype=float)
+    m = as_numpy(m, dtype=float)
     if m.ndim != 2 or m.shape[0] != 4 or m.shape[1] < 1:
         raise ValueError(f"{name}: expected shape (4, width) with rows A, C, G, T, got {m.shape}")
     if not np.all(np.isfinite(m)) or np.any(m < 0):
@@ -60,8 +66,8 @@ def counts_to_ppm(counts, pseudocount: float = 0.5) -> np.ndarray:
     (4, w) float array, columns summing to 1. Used in: chapter 1 (motifs), chapter 3.
     """
     c = _check_matrix(counts, "counts")
-    if pseudocount < 0:
-        raise ValueError(f"pseudocount must be >= 0, got {pseudocount}")
+    if not isinstance(pseudocount, (int, float, np.number)) or not 0 <= pseudocount < math.inf:
+        raise ValueError(f"counts_to_ppm: pseudocount must be a finite number >= 0, got {pseudocount!r}")
     totals = (c + pseudocount).sum(axis=0)
     if np.any(totals == 0):
         raise ValueError(f"counts: column {np.flatnonzero(totals == 0)[0]} is all zero; use a pseudocount")
@@ -143,7 +149,7 @@ class Motif:
 
     def reverse_complement(self) -> "Motif":
         """The motif as read on the other strand (both axes flipped)."""
-        return Motif(self.matrix_id, self.name, self.counts[::-1, ::-1])
+        return Motif(self.matrix_id, self.name, reverse_complement(self.counts))
 
 
 @lru_cache(maxsize=None)
@@ -161,16 +167,37 @@ def _to_motif(jm) -> Motif:
 
 @lru_cache(maxsize=None)
 def load_jaspar_motif(matrix_id: str, release: str = JASPAR_RELEASE) -> Motif:
-    """One JASPAR matrix, e.g. ``"MA0139.1"`` (CTCF), read offline; a base ID gives the newest version
-    in ``release``. Unknown IDs raise ValueError. Used in: chapter 1, chapter 3."""
+    """One JASPAR matrix, read offline, by matrix ID or by TF name.
+
+    Parameters
+    ----------
+    matrix_id : str, a matrix ID such as ``"MA0139.1"`` (a base ID such as ``"MA0139"`` gives the newest
+        version in ``release``) or a TF name such as ``"CTCF"`` (case-insensitive). A name matching several
+        matrices (CTCF: four in JASPAR2024, several species) raises ``ValueError`` listing their IDs.
+    release : str, the JASPAR release (default: the pinned :data:`JASPAR_RELEASE`)
+
+    Returns a :class:`Motif` with (4, w) counts. Used in: chapter 1, chapter 2, chapter 3.
+    """
     if not isinstance(matrix_id, str) or not matrix_id.strip():
-        raise ValueError(f"matrix_id must be a non-empty string such as 'MA0139.1', got {matrix_id!r}")
+        raise ValueError(f"matrix_id must be a non-empty string such as 'MA0139.1' or 'CTCF', got {matrix_id!r}")
+    key = matrix_id.strip()
+    db = _jaspar_db(release)
     with warnings.catch_warnings():  # pyjaspar warns, then returns None, for unknown IDs
         warnings.simplefilter("ignore")
-        jm = _jaspar_db(release).fetch_motif_by_id(matrix_id.strip())
-    if jm is None:
-        raise ValueError(f"JASPAR matrix ID {matrix_id!r} not found in release {release}")
-    return _to_motif(jm)
+        if _MATRIX_ID.fullmatch(key):
+            jm = db.fetch_motif_by_id(key)
+            if jm is None:
+                raise ValueError(f"JASPAR matrix ID {key!r} not found in release {release}")
+            return _to_motif(jm)
+        hits = db.fetch_motifs_by_name(key)
+    if not hits:
+        raise ValueError(f"{key!r} is neither a JASPAR matrix ID (like 'MA0139.1') nor a TF name in {release}; "
+                         "search the names with load_jaspar_collection(...) or https://jaspar.elixir.no")
+    if len(hits) > 1:
+        found = ", ".join(f"{jm.matrix_id} ({jm.name}, {jm.tax_group}, {jm.collection})" for jm in hits)
+        raise ValueError(f"TF name {key!r} matches {len(hits)} matrices in {release}: {found}; "
+                         "pass one matrix ID instead")
+    return _to_motif(hits[0])
 
 
 @lru_cache(maxsize=None)
@@ -200,33 +227,25 @@ def sample_motif(ppm, n: int, rng=None) -> list[str]:
     Returns a list of ``n`` strings of length ``w``. Used in: chapter 1 (simulation).
     """
     ppm = _check_matrix(ppm, "ppm", ppm=True)
-    if isinstance(n, bool) or int(n) != n or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    n = check_int(n, "n", 0)
     cum = np.cumsum(ppm / ppm.sum(axis=0), axis=0).T  # (w, 4)
-    u = np.random.default_rng(rng).random((int(n), ppm.shape[1]))
+    u = np.random.default_rng(rng).random((n, ppm.shape[1]))
     idx = np.minimum((u[:, :, None] >= cum[None]).sum(axis=2), 3)  # (n, w) inverse-CDF sampling
     letters = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)[idx]
     return [row.tobytes().decode("ascii") for row in letters]
 
 
-def _is_torch(x) -> bool:
-    return type(x).__module__.split(".")[0] == "torch"
-
-
 def _strand_scores(x, log_odds):
     """Plus- and minus-strand window scores, each (N, L - w + 1), for one-hot ``x`` (N, 4, L) or (4, L)."""
-    lo = np.asarray(log_odds.detach().cpu() if _is_torch(log_odds) else log_odds, dtype=float)
+    lo = as_numpy(log_odds, dtype=float)
     if lo.ndim != 2 or lo.shape[0] != 4 or not np.all(np.isfinite(lo)):
         raise ValueError(f"log_odds: expected a finite (4, width) matrix, got shape {lo.shape}")
+    check_onehot(x, "x")
     xb = x[None] if x.ndim == 2 else x
-    if xb.ndim != 3 or xb.shape[1] != 4:
-        raise ValueError(f"x: expected one-hot DNA of shape (N, 4, L) or (4, L), got {tuple(x.shape)}")
     if xb.shape[2] < lo.shape[1]:
         raise ValueError(f"sequence length {xb.shape[2]} is shorter than the motif width {lo.shape[1]}")
-    both = np.stack([lo, lo[::-1, ::-1]])  # (2, 4, w): the motif and its reverse complement
-    if _is_torch(xb):
-        import torch
-
+    both = np.stack([lo, reverse_complement(lo)])  # (2, 4, w): the motif and its reverse complement
+    if isinstance(xb, torch.Tensor):
         xf = xb if xb.is_floating_point() else xb.float()
         out = torch.nn.functional.conv1d(xf, torch.as_tensor(both, dtype=xf.dtype, device=xf.device))
         return out[:, 0], out[:, 1]
@@ -254,7 +273,7 @@ def scan_pwm(x, log_odds, *, both_strands: bool = True):
     Used in: chapter 1 (scanning), chapter 3 (convolution = PWM scan).
     """
     plus, minus = _strand_scores(x, log_odds)
-    out = plus if not both_strands else plus.maximum(minus) if _is_torch(plus) else np.maximum(plus, minus)
+    out = plus if not both_strands else plus.maximum(minus) if isinstance(plus, torch.Tensor) else np.maximum(plus, minus)
     return out[0] if x.ndim == 2 else out
 
 
@@ -272,14 +291,9 @@ def best_match(x, log_odds):
     Used in: chapter 1, chapter 3.
     """
     plus, minus = _strand_scores(x, log_odds)
-    if _is_torch(plus):
-        plus, minus = (t.detach().float().cpu().numpy() for t in (plus, minus))
+    plus, minus = as_numpy(plus), as_numpy(minus)
     flat = np.concatenate([plus, minus], axis=1)  # (N, 2P): plus windows, then minus windows
     best = flat.argmax(axis=1)
     strand_idx, positions = np.divmod(best, plus.shape[1])
     scores, strands = flat[np.arange(len(flat)), best], np.where(strand_idx == 0, 1, -1)
     return (scores[0], positions[0], strands[0]) if x.ndim == 2 else (scores, positions, strands)
-
-
-# Motif-to-motif similarity lives in its own module; re-exported here for convenience.
-from .motif_match import match_motifs, motif_similarity  # noqa: E402,F401  (after Motif is defined)

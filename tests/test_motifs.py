@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.motifs: matrix arithmetic, JASPAR loading, scanning, similarity."""
+"""Tests for gdl_utils.motifs: matrix arithmetic, JASPAR loading, scanning; similarity (motif_match)."""
 from __future__ import annotations
 
 import time
@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from gdl_utils import motifs
+from gdl_utils.motif_match import match_motifs, motif_similarity
 from gdl_utils.motifs import (
     JASPAR_RELEASE, Motif, best_match, counts_to_ppm, information_content, load_jaspar_collection,
-    load_jaspar_motif, match_motifs, motif_similarity, ppm_to_log_odds, sample_motif, scan_pwm,
+    load_jaspar_motif, ppm_to_log_odds, sample_motif, scan_pwm,
 )
 from gdl_utils.sequence import one_hot, reverse_complement
 
@@ -99,6 +101,31 @@ def test_base_id_resolves_to_newest_version_in_release():
 def test_unknown_id(bad):
     with pytest.raises(ValueError, match=rf"{bad}.*JASPAR2024"):
         load_jaspar_motif(bad)
+
+
+def test_load_by_tf_name():
+    """Issue 7 §5: load_jaspar_motif("CTCF") used to say only "not found"."""
+    esr1 = load_jaspar_motif("ESR1")
+    assert esr1.name == "ESR1" and esr1.matrix_id == load_jaspar_motif("MA0112").matrix_id  # newest version
+    assert load_jaspar_motif("esr1").matrix_id == esr1.matrix_id  # names are case-insensitive
+    with pytest.raises(ValueError, match=r"'CTCF' matches 4 matrices in JASPAR2024: .*MA0139\.2 \(CTCF, "
+                                         r"vertebrates, CORE\).*pass one matrix ID"):
+        load_jaspar_motif("CTCF")
+    with pytest.raises(ValueError, match="neither a JASPAR matrix ID .* nor a TF name"):
+        load_jaspar_motif("NOT_A_TF_XYZ")
+
+
+def test_the_motifs_module_no_longer_reexports_motif_match():
+    assert not hasattr(motifs, "match_motifs") and not hasattr(motifs, "motif_similarity")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -0.5, float("inf"), "1"])
+def test_bad_pseudocount_raises_instead_of_a_nan_ppm(bad):
+    """Issue 7 §5: a NaN pseudocount used to return an all-NaN PPM."""
+    with pytest.raises(ValueError, match="pseudocount must be a finite number >= 0"):
+        counts_to_ppm(np.ones((4, 3)), bad)
+    with pytest.raises(ValueError, match="pseudocount"):
+        Motif("x", "x", np.ones((4, 3))).log_odds(pseudocount=bad)
 
 
 def test_unknown_release():
