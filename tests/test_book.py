@@ -13,9 +13,41 @@ import subprocess
 import sys
 
 import pytest
+from bs4 import BeautifulSoup
+from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = pathlib.Path(sys.executable).with_name("jupyter-book")
+COLUMN_PX = 836  # the article column of sphinx-book-theme at a 1400-px window
+# Output text that would show the build machine instead of the science.
+MACHINE = [str(ROOT), str(pathlib.Path.home()), "/tmp/", "site-packages", "/.venv", sys.prefix,
+           "np.float64(", "np.float32(", "np.int64(", "np.str_(", "np.bool_("]
+
+
+def check_pages(html: pathlib.Path, tmp: pathlib.Path) -> list[str]:
+    """Reader-facing problems in the built HTML (machine paths and numpy reprs in outputs, duplicate
+    scripts, unreadable figures). Returns one line per problem."""
+    problems = []
+    for page in sorted(html.rglob("*.html")):
+        name = page.relative_to(html).as_posix()
+        text = page.read_text(encoding="utf-8")
+        if text.count("const THEBE_JS_URL") > 1:
+            problems.append(f"{name}: THEBE_JS_URL is declared twice (a JavaScript error)")
+        soup = BeautifulSoup(text, "html.parser")
+        for out in soup.select(".cell_output, .pasted-text, .output"):
+            shown = out.get_text()
+            for bad in MACHINE + [str(tmp)]:
+                if bad and bad in shown:
+                    problems.append(f"{name}: an output shows {bad!r}: ...{shown[:160]!r}")
+                    break
+    for png in sorted((html / "_images").glob("*.png")):
+        with Image.open(png) as im:
+            dpi = (im.info.get("dpi") or (0, 0))[0]
+            width = im.size[0]
+        if dpi and dpi < 149 or width > 1.1 * COLUMN_PX:
+            problems.append(f"_images/{png.name}: {width} px at {dpi:.0f} dpi; figures are rendered at 150 dpi "
+                            f"and at most {COLUMN_PX} px wide (plotting.set_style, figsize <= 5.4 in)")
+    return problems
 
 
 def build(source: pathlib.Path, output: pathlib.Path) -> subprocess.CompletedProcess:
@@ -39,6 +71,33 @@ def test_book_builds_with_warnings_as_errors(tmp_path):
         assert "Traceback (most recent call last)" not in text or "raises-exception" in nb.read_text()
     references = (html / "book" / "references.html").read_text()
     assert "ijms242115858" in references, "the seed review is missing from the bibliography"
+    problems = check_pages(html, tmp_path)
+    assert not problems, "\n".join(problems[:40])
+    # exercises are numbered and their solutions are collapsed dropdowns tied to them
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        soup = BeautifulSoup((html / "notebooks" / f"{nb.stem}.html").read_text(), "html.parser")
+        exercises = soup.select("div.exercise")
+        solutions = soup.select("div.solution.dropdown")
+        assert exercises and len(solutions) == len(exercises), f"{nb.name}: {len(exercises)} exercises, " \
+            f"{len(solutions)} collapsed solutions"
+    results = (html / "book" / "appendix_results.html").read_text()
+    assert results.count('class="pasted-text"') >= 5, "the Results appendix shows too few measured values"
+
+
+def test_page_checks_find_problems(tmp_path):
+    """check_pages is not a test that cannot fail."""
+    html = tmp_path / "html"
+    (html / "_images").mkdir(parents=True)
+    (html / "page.html").write_text(
+        '<script>const THEBE_JS_URL = "x"</script><script>const THEBE_JS_URL = "x"</script>'
+        f'<div class="cell_output"><pre>File {ROOT}/gdl_utils/seqio.py, line 3</pre></div>'
+        '<div class="cell_output"><pre>{"N": np.float64(4.62)}</pre></div>')
+    Image.new("RGB", (1584, 400)).save(html / "_images" / "wide.png", dpi=(100, 100))
+    Image.new("RGB", (800, 400)).save(html / "_images" / "ok.png", dpi=(150, 150))
+    problems = check_pages(html, tmp_path)
+    assert len(problems) == 4, problems
+    assert any("THEBE" in p for p in problems) and any("wide.png" in p for p in problems)
+    assert not any("ok.png" in p for p in problems)
 
 
 @pytest.mark.slow

@@ -96,3 +96,48 @@ def test_every_citation_key_is_in_the_bibliography():
 def test_bibliography_has_no_duplicate_keys():
     keys = re.findall(r"@\w+\{([^,\s]+),", BIB)
     assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_install_cell_uses_the_repository_of_the_config(path):
+    """The launch buttons use _config.yml's repository.url; the install cell must name the same one."""
+    first = source(code_cells(load(path))[0])
+    url = CONFIG["repository"]["url"].rstrip("/")
+    found = re.findall(r'^REPO = "([^"]+)"', first, flags=re.M)
+    assert found == [url], f"{path.name}: install cell has REPO = {found}, _config.yml has {url!r}"
+    assert "git+{REPO}" in first, f"{path.name}: the install cell must install f\"git+{{REPO}}\""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_the_standard_sections(path):
+    markdown = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+    headings = re.findall(r"^(#{1,6})\s+(.+?)\s*$", markdown, flags=re.M)
+    level2 = [title for hashes, title in headings if hashes == "##"]
+    for title in ("Scale knobs", "Summary", "Exercises"):
+        assert level2.count(title) == 1, f"{path.name}: needs exactly one '## {title}' heading"
+    assert level2.index("Scale knobs") < level2.index("Summary") < level2.index("Exercises"), path.name
+    assert "**Scale knobs" not in markdown, f"{path.name}: 'Scale knobs' is a heading, not bold text"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_deliberately_raising_cells(path):
+    """'Run all' in Colab and Jupyter must not stop: show errors with try/except, do not raise."""
+    for i, cell in enumerate(code_cells(load(path))):
+        tags = cell["metadata"].get("tags", [])
+        assert "raises-exception" not in tags, f"{path.name}: code cell {i} is tagged raises-exception"
+
+
+def test_results_page_cites_keys_that_notebooks_glue():
+    """A fast, static version of what the strict build checks: every key the Results appendix cites is
+    glued (by a literal key) in the notebook it names, and that notebook exists."""
+    page = (ROOT / "book" / "appendix_results.md").read_text()
+    cited = re.findall(r"\{glue(?::\w+)?\}`/?([^`:]+\.ipynb)::([A-Za-z0-9_-]+)", page)
+    assert cited, "the Results appendix cites no glued value"
+    for nb_path, key in cited:
+        nb = ROOT / nb_path
+        assert nb.is_file(), f"appendix_results.md cites {nb_path}, which does not exist"
+        assert re.search(rf"""glue\(\s*\\?["']{re.escape(key)}\\?["']""", nb.read_text()), \
+            f"appendix_results.md cites {key!r}, which {nb.name} never glues"
