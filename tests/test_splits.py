@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.splits import dedup_kfold, deduplicate, duplicate_summary, train_val_test_split
+from gdl_utils.splits import dedup_kfold, deduplicate, duplicate_summary, positions, train_val_test_split
 
 MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
 needs_mirror = pytest.mark.skipif(not (MIRROR / "splice.data").is_file(),
@@ -171,3 +171,49 @@ def test_leave_one_out_on_promoters(tmp_path):
 def test_kfold_stratified_needs_enough_members(toy):
     with pytest.raises(ValueError, match="no class has n_splits=3"):
         dedup_kfold(toy, 3, stratify="label")  # 4 distinct sequences: AAA, ACG (x), CCC, TTT (y)
+
+
+# ------------------------------------------------------------------- index convention (CONTRIBUTING)
+def test_parts_keep_labels_and_positions_index_arrays(toy):
+    """Frames keep the original labels; positions() turns a part into row positions for arrays."""
+    X = np.arange(len(toy)) * 10  # one array row per frame row
+    train, val, test = train_val_test_split(toy, (0.5, 0.25, 0.25), seed=0, label_col=None)
+    for part in (train, val, test):
+        assert set(part.index) <= set(toy.index)  # labels 10..17, not positions
+        pos = positions(toy, part)
+        assert pos.dtype == np.int64
+        np.testing.assert_array_equal(X[pos] // 10, [toy.index.get_loc(i) for i in part.index])
+        assert toy.iloc[pos]["sequence"].tolist() == part["sequence"].tolist()
+    with pytest.raises(ValueError, match="label 99 of the part is not in the frame"):
+        positions(toy, [10, 99])
+
+
+def test_kfold_returns_positions_into_the_dedup_frame(toy):
+    dedup, folds = dedup_kfold(toy, 2, seed=0)
+    assert list(dedup.index) == [10, 11, 14, 17]  # labels kept; GGG (labels x and y) is dropped
+    for tr, te in folds:
+        assert tr.dtype == np.int64 and te.dtype == np.int64
+        assert set(tr) | set(te) == set(range(len(dedup)))  # positions 0..n-1, not labels
+
+
+def test_duplicate_index_labels_are_refused(toy):
+    """With repeated labels, a part's labels would select the wrong rows: refuse, naming the fix."""
+    bad = toy.set_axis([0, 1, 2, 3, 0, 1, 2, 3])
+    for call in (lambda: train_val_test_split(bad, seed=0), lambda: dedup_kfold(bad, 2, seed=0),
+                 lambda: positions(bad, bad.iloc[:2])):
+        with pytest.raises(ValueError, match=r"duplicate labels \(e\.g\. 0\).*reset_index"):
+            call()
+
+
+def test_seed_defaults_to_none_and_none_still_splits(toy):
+    import inspect
+    for func in (train_val_test_split, dedup_kfold):
+        assert inspect.signature(func).parameters["seed"].default is None
+    parts = train_val_test_split(toy, (0.5, 0.25, 0.25), label_col=None)
+    assert sum(len(p) for p in parts) == toy["sequence"].nunique()
+
+
+@pytest.mark.parametrize("bad", [2.5, True, "3", 1, 99])
+def test_kfold_bad_n_splits(toy, bad):
+    with pytest.raises(ValueError, match="n_splits must be 'loo' or an integer"):
+        dedup_kfold(toy, bad, seed=0)
