@@ -190,7 +190,7 @@ def dataset_path(name: str, file: str | None = None, *, cache_dir=None, mirror=N
     Other arguments as in :func:`fetch`. Used in: planned for ch. 4-10 (none yet).
     """
     d = _dataset(name, registry)
-    return _fetch_file(name, d, _file_of(name, d, file), settings(cache_dir, mirror, offline))
+    return _fetch_file(name, d, _file_of(name, d, file), settings(cache_dir, mirror, offline))[0]
 
 
 def fetch_dataset(name: str, *, cache_dir=None, mirror=None, offline=None, registry=None,
