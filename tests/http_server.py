@@ -1,11 +1,13 @@
 """A loopback HTTP server serving a folder, for download tests (no real network).
 
-``serve_folder(folder, truncate={"name"}, drip={"name": seconds})`` runs ``http.server`` on 127.0.0.1
-(random free port) in a daemon thread and yields its base URL; files named in ``truncate`` are sent with
-their full Content-Length but only half of their bytes before the connection is closed; files named in
-``drip`` are sent one byte every ``seconds`` (a server that stalls without ever going silent for long).
-The server is shut down when the ``with`` block ends. ``server.paths`` records every requested path.
+``serve_folder(folder, truncate={"name"}, drip={"name": seconds})`` runs ``http.server``
+on 127.0.0.1 (random free port) in a daemon thread and yields its base URL; files named
+in ``truncate`` are sent with their full Content-Length but only half of their bytes
+before the connection is closed; files named in ``drip`` are sent one byte every
+``seconds`` (a server that stalls without ever going silent for long). The server is
+shut down when the ``with`` block ends. ``server.paths`` records every requested path.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +18,9 @@ from pathlib import Path
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    timeout = 5  # seconds a connection may sit idle: keeps a stuck client from hanging a test
+    timeout = (
+        5  # seconds a connection may sit idle: keeps a stuck client from hanging a test
+    )
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
@@ -48,7 +52,7 @@ class _Handler(SimpleHTTPRequestHandler):
             if self.server.stopping.wait(seconds):  # the server is shutting down
                 return
             try:
-                self.wfile.write(data[i:i + 1])
+                self.wfile.write(data[i : i + 1])
                 self.wfile.flush()
             except OSError:  # the client gave up
                 return
@@ -56,12 +60,14 @@ class _Handler(SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve_folder(folder, *, truncate=(), drip=None):
-    """Serve ``folder`` on ``http://127.0.0.1:<port>``; yields ``(base_url, server)``."""
+    """Serve ``folder`` on ``http://127.0.0.1:<port>``; yield ``(base_url, server)``."""
     handler = functools.partial(_Handler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.paths, server.truncate, server.drip = [], set(truncate), dict(drip or {})
     server.stopping = threading.Event()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", server

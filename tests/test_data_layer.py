@@ -1,10 +1,12 @@
-"""Tests of issue 7 §4: datasets of many files in subfolders, the chapter 4-10 mirror, path safety,
-pinned content, and robust downloads (deadline, killed downloads, unwritable cache, corrupt mirror copy,
-strict GDL_OFFLINE).
+"""Tests of issue 7 §4: datasets of many files in subfolders, the chapter 4-10 mirror,
+path safety, pinned content, and robust downloads (deadline, killed downloads,
+unwritable cache, corrupt mirror copy, strict GDL_OFFLINE).
 
-Downloads go to a loopback server on 127.0.0.1 only; every cache lives in ``tmp_path``. Tests reach the
-package through ``gds.<name>`` so that each one fails on its own (not at import) where a feature is missing.
+Downloads go to a loopback server on 127.0.0.1 only; every cache lives in ``tmp_path``.
+Tests reach the package through ``gds.<name>`` so that each one fails on its own (not at
+import) where a feature is missing.
 """
+
 from __future__ import annotations
 
 import errno
@@ -18,13 +20,20 @@ import time
 from pathlib import Path
 
 import pytest
-
-import gdl_utils.datasets as gds
-from gdl_utils.datasets import DataUnavailableError, fetch, fetch_with_source, load_registry
 from http_server import serve_folder
 from shared_data import MIRROR, MIRRORS, UCI, mirror_sums, needs_mirror, needs_uci
 
-PINNED_RAW = re.compile(r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+")
+import gdl_utils.datasets as gds
+from gdl_utils.datasets import (
+    DataUnavailableError,
+    fetch,
+    fetch_with_source,
+    load_registry,
+)
+
+PINNED_RAW = re.compile(
+    r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +47,11 @@ def _isolated_env(tmp_path, monkeypatch):
 
 
 def _listing(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) if folder.exists() else []
+    return (
+        sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+        if folder.exists()
+        else []
+    )
 
 
 def _pin(data: bytes) -> dict:
@@ -51,7 +64,8 @@ def _toy(folder: Path, name="toy.txt", data=b"ACGT" * 100) -> dict:
     return _pin(data)
 
 
-# --------------------------------------------------------------------------- §4.1 mirror, many files
+# -------------------------------------------------------------- §4.1 mirror, many files
+
 
 @needs_mirror
 def test_every_mirror_file_is_registered_with_pinned_source_hash_and_licence():
@@ -64,12 +78,18 @@ def test_every_mirror_file_is_registered_with_pinned_source_hash_and_licence():
         for rel, f in d["files"].items():
             registered[f"{d['folder']}/{rel}"] = f
             assert f["size"] == (MIRROR / d["folder"] / rel).stat().st_size, (name, rel)
-            if f["url"] is None:  # Bioconductor tarball members: mirror-only, the source says how
+            if (
+                f["url"] is None
+            ):  # Bioconductor tarball members: mirror-only, the source says how
                 assert re.search(r"bioconductor\.org/\S+\.tar\.gz", d["source"]), name
             else:
-                assert PINNED_RAW.fullmatch(f["url"]) and f["url"].endswith("/" + rel), f["url"]
+                assert PINNED_RAW.fullmatch(f["url"]) and f["url"].endswith(
+                    "/" + rel
+                ), f["url"]
     assert {k: f["sha256"] for k, f in registered.items()} == sums
-    assert len(registry["nanopore_lambda"]["files"]) == 51  # 50 reads + reference: one entry
+    assert (
+        len(registry["nanopore_lambda"]["files"]) == 51
+    )  # 50 reads + reference: one entry
 
 
 @needs_uci
@@ -78,34 +98,61 @@ def test_fetch_dataset_and_dataset_path_from_both_mirrors(tmp_path, monkeypatch)
     monkeypatch.setenv("GDL_DATA_MIRROR", os.pathsep.join(MIRRORS))
     cache = tmp_path / "cache"
     reads = gds.fetch_dataset("nanopore_lambda", cache_dir=cache)
-    assert len(reads) == 51 and len(list((cache / "nanopore_lambda/fast5").glob("*.fast5"))) == 50
+    assert (
+        len(reads) == 51
+        and len(list((cache / "nanopore_lambda/fast5").glob("*.fast5"))) == 50
+    )
     assert all(path == cache / "nanopore_lambda" / rel for rel, path in reads.items())
     train = gds.dataset_path("pum2_eclip", "PUM2_train.csv", cache_dir=cache)
-    assert train == cache / "pum2_eclip/PUM2_train.csv" and "binding_site" in train.open().readline()
+    assert (
+        train == cache / "pum2_eclip/PUM2_train.csv"
+        and "binding_site" in train.open().readline()
+    )
     assert not (cache / "pum2_eclip/PUM2_test.csv").exists()  # only the file asked for
-    assert fetch("uci_splice", cache_dir=cache) == cache / "splice.data"  # UCI stays flat, from uci/
-    assert gds.dataset_path("pbmc68k_reduced", cache_dir=cache).name == "10x_pbmc68k_reduced.h5ad"
+    assert (
+        fetch("uci_splice", cache_dir=cache) == cache / "splice.data"
+    )  # UCI stays flat, from uci/
+    assert (
+        gds.dataset_path("pbmc68k_reduced", cache_dir=cache).name
+        == "10x_pbmc68k_reduced.h5ad"
+    )
 
 
 def test_many_file_dataset_over_http_keeps_subfolders(tmp_path):
     served, cache = tmp_path / "served", tmp_path / "cache"
-    files = {"reads/a.fast5": _toy(served / "data", "reads/a.fast5", b"A" * 10),
-             "reads/b.fast5": _toy(served / "data", "reads/b.fast5", b"B" * 20),
-             "ref.fna": _toy(served / "data", "ref.fna", b">r\nACGT\n")}
+    files = {
+        "reads/a.fast5": _toy(served / "data", "reads/a.fast5", b"A" * 10),
+        "reads/b.fast5": _toy(served / "data", "reads/b.fast5", b"B" * 20),
+        "ref.fna": _toy(served / "data", "ref.fna", b">r\nACGT\n"),
+    }
     with serve_folder(served) as (base, server):
-        registry = {"toy": {"folder": "toyset", "base_url": f"{base}/data/", "files": files}}
-        one = gds.dataset_path("toy", "ref.fna", cache_dir=cache, offline=False, registry=registry)
+        registry = {
+            "toy": {"folder": "toyset", "base_url": f"{base}/data/", "files": files}
+        }
+        one = gds.dataset_path(
+            "toy", "ref.fna", cache_dir=cache, offline=False, registry=registry
+        )
         assert one == cache / "toyset/ref.fna" and server.paths == ["/data/ref.fna"]
-        got = gds.fetch_dataset("toy", cache_dir=cache, offline=False, registry=registry, with_sources=True)
-        assert [src for _, src in got.values()] == [f"url {base}/data/reads/a.fast5",
-                                                     f"url {base}/data/reads/b.fast5", "cache"]
+        got = gds.fetch_dataset(
+            "toy", cache_dir=cache, offline=False, registry=registry, with_sources=True
+        )
+        assert [src for _, src in got.values()] == [
+            f"url {base}/data/reads/a.fast5",
+            f"url {base}/data/reads/b.fast5",
+            "cache",
+        ]
         assert (cache / "toyset/reads/b.fast5").read_bytes() == b"B" * 20
         with pytest.raises(ValueError, match=r"3 files.*fetch_dataset\('toy'\)"):
             fetch("toy", cache_dir=cache, registry=registry)
         with pytest.raises(ValueError, match="no file 'reads/c.fast5'"):
             gds.dataset_path("toy", "reads/c.fast5", cache_dir=cache, registry=registry)
-    assert _listing(cache) == ["toyset", "toyset/reads", "toyset/reads/a.fast5", "toyset/reads/b.fast5",
-                               "toyset/ref.fna"]
+    assert _listing(cache) == [
+        "toyset",
+        "toyset/reads",
+        "toyset/reads/a.fast5",
+        "toyset/reads/b.fast5",
+        "toyset/ref.fna",
+    ]
     with pytest.raises(ValueError, match="not in the data registry"):
         gds.dataset_path("no_such_set", cache_dir=cache)
 
@@ -114,33 +161,61 @@ def test_mirror_only_entry_without_mirror_says_where_the_file_comes_from(tmp_pat
     with pytest.raises(DataUnavailableError) as info:
         gds.dataset_path("bladderbatch", cache_dir=tmp_path / "cache", offline=False)
     msg = str(info.value)
-    assert "mirror-only" in msg and "bladderbatch_1.36.0.tar.gz" in msg and "GDL_DATA_MIRROR" in msg
+    assert (
+        "mirror-only" in msg
+        and "bladderbatch_1.36.0.tar.gz" in msg
+        and "GDL_DATA_MIRROR" in msg
+    )
     assert str(tmp_path / "cache/bladderbatch/bladderdata.rda") in msg
 
 
-# --------------------------------------------------------------------------- §4.2 path safety
+# --------------------------------------------------------------------- §4.2 path safety
 
-@pytest.mark.parametrize("filename", ["../escape.txt", "sub/../../escape.txt", "ABSOLUTE"])
+
+@pytest.mark.parametrize(
+    "filename", ["../escape.txt", "sub/../../escape.txt", "ABSOLUTE"]
+)
 def test_file_name_cannot_leave_cache_or_mirror(tmp_path, filename):
     cache, mirror = tmp_path / "a/cache", tmp_path / "b/mirror"
     mirror.mkdir(parents=True)
     data = b"secret" * 10
     if filename == "ABSOLUTE":
         filename = str(tmp_path / "b/escape.txt")
-    (tmp_path / "b/escape.txt").write_bytes(data)  # what "../escape.txt" would read from the mirror
-    registry = {"evil": {"url": "https://example.org/escape.txt", "filename": filename, **_pin(data)}}
+    (tmp_path / "b/escape.txt").write_bytes(
+        data
+    )  # what "../escape.txt" would read from the mirror
+    registry = {
+        "evil": {
+            "url": "https://example.org/escape.txt",
+            "filename": filename,
+            **_pin(data),
+        }
+    }
     with pytest.raises(ValueError, match="'evil'"):
         fetch("evil", cache_dir=cache, mirror=mirror, offline=True, registry=registry)
-    assert not (tmp_path / "a/escape.txt").exists() and _listing(tmp_path / "a") in ([], ["cache"])
+    assert not (tmp_path / "a/escape.txt").exists() and _listing(tmp_path / "a") in (
+        [],
+        ["cache"],
+    )
 
 
 def test_symlinks_out_of_cache_or_mirror_are_refused(tmp_path):
-    cache, mirror, outside = tmp_path / "cache", tmp_path / "mirror", tmp_path / "outside"
+    cache, mirror, outside = (
+        tmp_path / "cache",
+        tmp_path / "mirror",
+        tmp_path / "outside",
+    )
     for folder in (cache, mirror, outside):
         folder.mkdir()
     data = b"ACGT" * 10
     (outside / "toy.txt").write_bytes(data)
-    registry = {"toy": {"url": "https://example.org/toy.txt", "filename": "sub/toy.txt", **_pin(data)}}
+    registry = {
+        "toy": {
+            "url": "https://example.org/toy.txt",
+            "filename": "sub/toy.txt",
+            **_pin(data),
+        }
+    }
     (mirror / "sub").symlink_to(outside)  # reading through a symlinked mirror folder
     with pytest.raises(ValueError, match="'toy'.*outside"):
         fetch("toy", cache_dir=cache, mirror=mirror, offline=True, registry=registry)
@@ -154,14 +229,24 @@ def test_symlinks_out_of_cache_or_mirror_are_refused(tmp_path):
     assert _listing(outside) == []
 
 
-# --------------------------------------------------------------------------- §4.3 pinned content
+# ------------------------------------------------------------------ §4.3 pinned content
+
 
 def test_every_file_must_pin_its_content():
     with pytest.raises(ValueError, match="'loose'.*does not pin its content"):
         load_registry({"loose": {"url": "https://example.org/x.txt"}})
-    with pytest.raises(ValueError, match="records_sha256"):  # content checks alone do not pin content
-        load_registry({"loose": {"url": "https://example.org/p.data", "format": "uci_promoters",
-                                 "checks": {"records": 106}}})
+    with pytest.raises(
+        ValueError, match="records_sha256"
+    ):  # content checks alone do not pin content
+        load_registry(
+            {
+                "loose": {
+                    "url": "https://example.org/p.data",
+                    "format": "uci_promoters",
+                    "checks": {"records": 106},
+                }
+            }
+        )
 
 
 @needs_uci
@@ -169,18 +254,26 @@ def test_cached_promoters_with_flipped_labels_are_rejected(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     original = (UCI / "promoters.data").read_text()
-    flipped = original.translate(str.maketrans("+-", "-+"))  # still 53/53, 106 records of 57 nt
+    flipped = original.translate(
+        str.maketrans("+-", "-+")
+    )  # still 53/53, 106 records of 57 nt
     (cache / "promoters.data").write_text(flipped)
-    with pytest.warns(UserWarning, match="records"), pytest.raises(DataUnavailableError):
+    with (
+        pytest.warns(UserWarning, match="records"),
+        pytest.raises(DataUnavailableError),
+    ):
         fetch("uci_promoters", cache_dir=cache, offline=True)
     assert not (cache / "promoters.data").exists()
     (cache / "promoters.data").write_text(flipped)
     with pytest.warns(UserWarning, match="deleting it"):
-        path, source = fetch_with_source("uci_promoters", cache_dir=cache, mirror=UCI, offline=True)
+        path, source = fetch_with_source(
+            "uci_promoters", cache_dir=cache, mirror=UCI, offline=True
+        )
     assert source.startswith("mirror") and path.read_text() == original
 
 
-# --------------------------------------------------------------------------- §4.4 downloads
+# ----------------------------------------------------------------------- §4.4 downloads
+
 
 @pytest.mark.parametrize("interval, size", [(2.0, 6), (0.25, 20)])
 def test_download_has_an_overall_deadline(tmp_path, monkeypatch, interval, size):
@@ -194,7 +287,9 @@ def test_download_has_an_overall_deadline(tmp_path, monkeypatch, interval, size)
             fetch("toy", cache_dir=cache, offline=False, registry=registry)
         elapsed = time.monotonic() - start
     assert elapsed < 4, f"gave up only after {elapsed:.1f} s"
-    if interval < 1:  # every read returns in time: only the overall deadline can stop it
+    if (
+        interval < 1
+    ):  # every read returns in time: only the overall deadline can stop it
         assert "deadline of 1 s (GDL_DOWNLOAD_DEADLINE)" in str(info.value)
     assert _listing(cache) == []
 
@@ -203,7 +298,8 @@ _CHILD = """
 import sys
 from gdl_utils.datasets import fetch
 fetch("toy", cache_dir=sys.argv[1], offline=False,
-      registry={"toy": {"url": sys.argv[2], "sha256": sys.argv[3], "size": int(sys.argv[4])}})
+      registry={"toy": {"url": sys.argv[2], "sha256": sys.argv[3], "size":
+      int(sys.argv[4])}})
 """
 
 
@@ -213,12 +309,23 @@ def test_killed_download_leaves_no_temporary_after_next_fetch(tmp_path):
     entry = _toy(served, data=data)
     _toy(mirror, data=data)
     with serve_folder(served, drip={"toy.txt": 0.05}) as (base, _):
-        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(cache), f"{base}/toy.txt",
-                                  entry["sha256"], str(entry["size"])])
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _CHILD,
+                str(cache),
+                f"{base}/toy.txt",
+                entry["sha256"],
+                str(entry["size"]),
+            ]
+        )
         try:
             deadline = time.monotonic() + 60
             while not any(p.name.startswith(".") for p in cache.glob(".*")):
-                assert child.poll() is None and time.monotonic() < deadline, "no download started"
+                assert child.poll() is None and time.monotonic() < deadline, (
+                    "no download started"
+                )
                 time.sleep(0.05)
         finally:
             child.kill()
@@ -262,19 +369,37 @@ def test_corrupt_mirror_copy_falls_back_to_url(tmp_path):
     with serve_folder(origin) as (base, _):
         registry = {"toy": dict(entry, url=f"{base}/toy.txt")}
         with pytest.warns(UserWarning, match="ignoring this mirror copy"):
-            path, source = fetch_with_source("toy", cache_dir=cache, mirror=mirror, offline=False,
-                                             registry=registry)
+            path, source = fetch_with_source(
+                "toy", cache_dir=cache, mirror=mirror, offline=False, registry=registry
+            )
         assert source == f"url {base}/toy.txt" and path.read_bytes() == b"ACGT" * 100
         path.unlink()
         with pytest.warns(UserWarning), pytest.raises(DataUnavailableError) as info:
-            fetch("toy", cache_dir=cache, mirror=mirror, offline=True, registry=registry)
+            fetch(
+                "toy", cache_dir=cache, mirror=mirror, offline=True, registry=registry
+            )
     msg = str(info.value)
-    assert str(mirror / "toy.txt") in msg and "sha256 mismatch" in msg and f"{base}/toy.txt" in msg
+    assert (
+        str(mirror / "toy.txt") in msg
+        and "sha256 mismatch" in msg
+        and f"{base}/toy.txt" in msg
+    )
     assert _listing(cache) == []
 
 
-@pytest.mark.parametrize("value, offline", [("1", True), ("TRUE", True), (" yes ", True), ("On", True),
-                                            ("0", False), ("False", False), ("no", False), ("OFF", False)])
+@pytest.mark.parametrize(
+    "value, offline",
+    [
+        ("1", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("On", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        ("OFF", False),
+    ],
+)
 def test_gdl_offline_clear_values(tmp_path, monkeypatch, value, offline):
     served = tmp_path / "served"
     entry = _toy(served)
@@ -289,11 +414,22 @@ def test_gdl_offline_clear_values(tmp_path, monkeypatch, value, offline):
         assert server.paths == ([] if offline else ["/toy.txt"])
 
 
-@pytest.mark.parametrize("var, value", [("GDL_OFFLINE", "maybe"), ("GDL_OFFLINE", "2"),
-                                        ("GDL_OFFLINE", "offline"), ("GDL_DOWNLOAD_DEADLINE", "soon"),
-                                        ("GDL_DOWNLOAD_DEADLINE", "-1")])
-def test_unclear_settings_are_errors_naming_the_variable(tmp_path, monkeypatch, var, value):
+@pytest.mark.parametrize(
+    "var, value",
+    [
+        ("GDL_OFFLINE", "maybe"),
+        ("GDL_OFFLINE", "2"),
+        ("GDL_OFFLINE", "offline"),
+        ("GDL_DOWNLOAD_DEADLINE", "soon"),
+        ("GDL_DOWNLOAD_DEADLINE", "-1"),
+    ],
+)
+def test_unclear_settings_are_errors_naming_the_variable(
+    tmp_path, monkeypatch, var, value
+):
     monkeypatch.setenv(var, value)
-    registry = {"toy": {"url": "http://127.0.0.1:9/toy.txt", "sha256": "0" * 64}}  # loopback, refused
+    registry = {
+        "toy": {"url": "http://127.0.0.1:9/toy.txt", "sha256": "0" * 64}
+    }  # loopback, refused
     with pytest.raises(ValueError, match=f"{var}='{value}'"):
         fetch("toy", cache_dir=tmp_path / "cache", registry=registry)

@@ -1,4 +1,5 @@
-"""Tests of the real-data loaders: UCI (through the registry and the shared mirror) and logomaker sets."""
+"""Tests of the real-data loaders: UCI (registry, shared mirror) and logomaker sets."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,14 +7,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdl_utils.datasets import (DataIntegrityError, load_ars1_library, load_ars1_wildtype,
-                                load_crp_sites, load_human_5ss, load_uci_promoters, load_uci_splice)
+from gdl_utils.datasets import (
+    DataIntegrityError,
+    load_ars1_library,
+    load_ars1_wildtype,
+    load_crp_sites,
+    load_human_5ss,
+    load_uci_promoters,
+    load_uci_splice,
+)
 from gdl_utils.datasets.uci import parse_uci_promoters, parse_uci_splice
 
 MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
-needs_mirror = pytest.mark.skipif(not (MIRROR / "splice.data").is_file(),
-                                  reason=f"shared UCI mirror not found at {MIRROR}")
-SPLICE_LINE = "EI,    ATRINS-DONOR-521,               " + "CCAGCTGCATCACAGGAGGCCAGCGAGCAGGTCTGTTCCAAGGGCCTTCGAGCCAGTCTG"
+needs_mirror = pytest.mark.skipif(
+    not (MIRROR / "splice.data").is_file(),
+    reason=f"shared UCI mirror not found at {MIRROR}",
+)
+SPLICE_LINE = (
+    "EI,    ATRINS-DONOR-521,               "
+    + "CCAGCTGCATCACAGGAGGCCAGCGAGCAGGTCTGTTCCAAGGGCCTTCGAGCCAGTCTG"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +43,7 @@ def uci(tmp_path):
 
 # --------------------------------------------------------------------------- UCI
 
+
 @needs_mirror
 def test_uci_splice_counts_classes_lengths(uci):
     df = load_uci_splice(**uci)
@@ -40,7 +54,9 @@ def test_uci_splice_counts_classes_lengths(uci):
     non_acgt = df["sequence"].str.contains("[^ACGT]")
     assert non_acgt.sum() == 15  # IUPAC codes kept (README: N, D, R, S)
     assert set("".join(df.loc[non_acgt, "sequence"])) - set("ACGT") == set("NDRS")
-    assert df.loc[df["name"] == "HUMALPI1-DONOR-42", "sequence"].iloc[0].count("N") == 41
+    assert (
+        df.loc[df["name"] == "HUMALPI1-DONOR-42", "sequence"].iloc[0].count("N") == 41
+    )
     assert df["sequence"].nunique() == 3005
 
 
@@ -64,12 +80,18 @@ def test_uci_loader_accepts_a_local_path_and_checks_content(tmp_path):
         load_uci_splice(path)
 
 
-@pytest.mark.parametrize("line, message", [
-    ("EI, NAME-ONLY", "line 2: expected 3 comma-separated fields"),
-    ("XX, NAME, ACGT", "line 2: class 'XX' is not one of"),
-    ("EI, NAME, ACGTZ", "line 2: character 'Z' at sequence position 4 of record 'NAME'"),
-    ("EI, NAME,   ", "line 2: empty sequence"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("EI, NAME-ONLY", "line 2: expected 3 comma-separated fields"),
+        ("XX, NAME, ACGT", "line 2: class 'XX' is not one of"),
+        (
+            "EI, NAME, ACGTZ",
+            "line 2: character 'Z' at sequence position 4 of record 'NAME'",
+        ),
+        ("EI, NAME,   ", "line 2: empty sequence"),
+    ],
+)
 def test_uci_splice_malformed_lines_name_file_and_line(tmp_path, line, message):
     path = tmp_path / "splice.data"
     path.write_text(SPLICE_LINE + "\n" + line + "\n")
@@ -94,7 +116,8 @@ def test_empty_file_is_an_error(tmp_path):
         parse_uci_splice(path)
 
 
-# --------------------------------------------------------------------------- logomaker sets
+# ----------------------------------------------------------------------- logomaker sets
+
 
 def test_human_5ss():
     df = load_human_5ss()
@@ -102,13 +125,20 @@ def test_human_5ss():
     assert df["sequence"].str.fullmatch("[ACGT]{3}G[CT][ACGT]{4}").all()
     assert df["sequence"].is_unique and (df["count"] >= 1).all()
     assert df["count"].is_monotonic_decreasing
-    assert df["sequence"].iloc[0] == "CAGGTGAGT"  # the consensus is the most frequent site
+    assert (
+        df["sequence"].iloc[0] == "CAGGTGAGT"
+    )  # the consensus is the most frequent site
     assert load_human_5ss(rna=True)["sequence"].iloc[0] == "CAGGUGAGU"
 
 
 def test_crp_sites():
     df = load_crp_sites()
-    assert len(df) == 358 and list(df.columns) == ["sequence", "site_id", "promoter", "position"]
+    assert len(df) == 358 and list(df.columns) == [
+        "sequence",
+        "site_id",
+        "promoter",
+        "position",
+    ]
     assert df["sequence"].str.fullmatch("[ACGT]{26}").all()
     assert df["site_id"].tolist() == list(range(358))
     assert df.iloc[0].tolist() == ["ATAAGCAGGATTTAGCTCACACTTAT", 0, "caiFp", -41.5]
@@ -118,13 +148,22 @@ def test_ars1_library_and_wildtype_orientation():
     df = load_ars1_library()
     assert list(df.columns) == ["sequence", "library_count", "selected_count"]
     assert len(df) == 603_569
-    assert df["library_count"].dtype == np.int64 and (df[["library_count", "selected_count"]] >= 0).all().all()
+    assert (
+        df["library_count"].dtype == np.int64
+        and (df[["library_count", "selected_count"]] >= 0).all().all()
+    )
     assert (df["library_count"] + df["selected_count"] > 0).all()
     wt = load_ars1_wildtype()
     assert len(wt) == 150 and set(wt) <= set("ACGT")
-    assert load_ars1_wildtype(orientation="file") == wt[::-1].translate(str.maketrans("ACGT", "TGCA"))
-    lib = np.frombuffer("".join(df["sequence"].iloc[:2000]).encode(), dtype="S1").reshape(-1, 150)
+    assert load_ars1_wildtype(orientation="file") == wt[::-1].translate(
+        str.maketrans("ACGT", "TGCA")
+    )
+    lib = np.frombuffer(
+        "".join(df["sequence"].iloc[:2000]).encode(), dtype="S1"
+    ).reshape(-1, 150)
     mismatches = (lib != np.frombuffer(wt.encode(), dtype="S1")).sum(axis=1)
-    assert np.median(mismatches) < 20  # mutagenised copies of the wild type, same strand
+    assert (
+        np.median(mismatches) < 20
+    )  # mutagenised copies of the wild type, same strand
     with pytest.raises(ValueError, match="orientation"):
         load_ars1_wildtype(orientation="minus")

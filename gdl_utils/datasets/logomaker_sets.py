@@ -1,17 +1,20 @@
 """Real sequence sets shipped inside the ``logomaker`` package (no download needed).
 
-- ``ss_sequences.txt``: the 10,227 distinct human 5' splice sites (9-mers, ``NNNGYNNNN``) in hg38/GENCODE
+- ``ss_sequences.txt``: the 10,227 distinct human 5' splice sites (9-mers,
+  ``NNNGYNNNN``) in hg38/GENCODE
   with how often each occurs;
 - ``crp_sites.fa``: 358 E. coli CRP binding sites (26 nt) from RegulonDB;
-- ``ars_sequences.txt.gz``: 603,569 mutagenised yeast ARS1 sequences (150 nt) with library and selected
+- ``ars_sequences.txt.gz``: 603,569 mutagenised yeast ARS1 sequences (150 nt) with
+  library and selected
   read counts (Liachko et al. 2013-style assay, unpublished data set of J. B. Kinney);
 - ``ars_wt_sequence.txt``: the 150-nt wild-type ARS1 region.
 
-Each loader checks the record count, the lengths and the alphabet, and raises ``ValueError`` naming the
-file when the installed ``logomaker`` ships something else.
+Each loader checks the record count, the lengths and the alphabet, and raises
+``ValueError`` naming the file when the installed ``logomaker`` ships something else.
 
 Used in: ch. 1 (sequence logos), ch. 3 (enrichment and motif discovery).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,31 +22,43 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_human_5ss", "load_crp_sites", "load_ars1_library", "load_ars1_wildtype"]
+__all__ = [
+    "load_human_5ss",
+    "load_crp_sites",
+    "load_ars1_library",
+    "load_ars1_wildtype",
+]
 
 N_5SS, N_CRP, N_ARS = 10_227, 358, 603_569
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
 def _example_path(name: str) -> Path:
-    """Path of a logomaker example file (resolved through ``logomaker.open_example_datafile``)."""
+    """Path of a logomaker example file (``logomaker.open_example_datafile``)."""
     import logomaker
 
     with logomaker.open_example_datafile(name, print_description=False) as fh:
         return Path(fh.name)
 
 
-def _check(path: Path, seqs: pd.Series, n: int | None, length: int, alphabet: bytes) -> None:
-    """Check record count, lengths and alphabet of ``seqs``; raise ValueError naming the file."""
+def _check(
+    path: Path, seqs: pd.Series, n: int | None, length: int, alphabet: bytes
+) -> None:
+    """Check count, lengths and alphabet of ``seqs``; ValueError naming the file."""
     if n is not None and len(seqs) != n:
         raise ValueError(f"{path}: {len(seqs)} records, expected {n}")
     lengths = seqs.str.len().to_numpy()
     if (lengths != length).any():
         i = int(np.argmax(lengths != length))
-        raise ValueError(f"{path}: record {i} has length {lengths[i]}, expected {length}")
+        raise ValueError(
+            f"{path}: record {i} has length {lengths[i]}, expected {length}"
+        )
     extra = "".join(seqs.tolist()).encode("ascii", "replace").translate(None, alphabet)
     if extra:
-        raise ValueError(f"{path}: characters {sorted(set(extra.decode()))} outside {alphabet.decode()}")
+        raise ValueError(
+            f"{path}: characters {sorted(set(extra.decode()))} "
+            f"outside {alphabet.decode()}"
+        )
 
 
 def _check_counts(path: Path, df: pd.DataFrame, columns, minimum: int) -> None:
@@ -59,18 +74,22 @@ def load_human_5ss(*, rna: bool = False) -> pd.DataFrame:
     Parameters
     ----------
     rna : bool
-        Keep the file's RNA alphabet (U); default converts U to T so the 9-mers one-hot encode as DNA.
+        Keep the file's RNA alphabet (U); default converts U to T so the 9-mers one-hot
+        encode as DNA.
 
     Returns
     -------
     pandas.DataFrame
-        10,227 rows, columns ``sequence`` (9-mers, upper case, exon positions 1-3, then ``GT``/``GC``
-        at positions 4-5) and ``count`` (int >= 1, times the site occurs in hg38), sorted by count.
+        10,227 rows, columns ``sequence`` (9-mers, upper case, exon positions 1-3, then
+        ``GT``/``GC`` at positions 4-5) and ``count`` (int >= 1, times the site occurs
+        in hg38), sorted by count.
 
     Used in: ch. 1.
     """
     path = _example_path("ss_sequences.txt")
-    df = pd.read_csv(path, sep="\t", comment="#", dtype={"sequence": str, "count": np.int64})
+    df = pd.read_csv(
+        path, sep="\t", comment="#", dtype={"sequence": str, "count": np.int64}
+    )
     df["sequence"] = df["sequence"].str.upper()
     _check(path, df["sequence"], N_5SS, 9, b"ACGU")
     _check_counts(path, df, ["count"], 1)
@@ -85,8 +104,9 @@ def load_crp_sites() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        358 rows, columns ``sequence`` (26 nt, upper case ACGT), ``site_id`` (int), ``promoter`` (str)
-        and ``position`` (float, site centre relative to the transcription start).
+        358 rows, columns ``sequence`` (26 nt, upper case ACGT), ``site_id`` (int),
+        ``promoter`` (str) and ``position`` (float, site centre relative to the
+        transcription start).
 
     Used in: ch. 1 (logos), ch. 3.
     """
@@ -100,10 +120,14 @@ def load_crp_sites() -> pd.DataFrame:
             if line.startswith(">"):
                 header = line[1:].split("\t")
                 if len(header) != 3:
-                    raise ValueError(f"{path}, line {lineno}: header needs id, promoter, position")
+                    raise ValueError(
+                        f"{path}, line {lineno}: header needs id, promoter, position"
+                    )
                 continue
             if header is None:
-                raise ValueError(f"{path}, line {lineno}: sequence before the first '>' header")
+                raise ValueError(
+                    f"{path}, line {lineno}: sequence before the first '>' header"
+                )
             rows.append((line.upper(), int(header[0]), header[1], float(header[2])))
             header = None
     df = pd.DataFrame(rows, columns=["sequence", "site_id", "promoter", "position"])
@@ -118,15 +142,23 @@ def load_ars1_library() -> pd.DataFrame:
     -------
     pandas.DataFrame
         603,569 rows, columns ``sequence`` (150 nt, ACGT, same orientation as
-        :func:`load_ars1_wildtype`), ``library_count`` and ``selected_count`` (int64 >= 0).
-        Reading takes about 1 s (gzip decompression dominates).
+        :func:`load_ars1_wildtype`), ``library_count`` and ``selected_count`` (int64 >=
+        0). Reading takes about 1 s (gzip decompression dominates).
 
     Used in: ch. 3.
     """
     path = _example_path("ars_sequences.txt.gz")
-    df = pd.read_csv(path, sep="\t", comment="#", engine="c", compression="gzip",
-                     dtype={"library_ct": np.int64, "selected_ct": np.int64, "sequence": str})
-    df = df.rename(columns={"library_ct": "library_count", "selected_ct": "selected_count"})
+    df = pd.read_csv(
+        path,
+        sep="\t",
+        comment="#",
+        engine="c",
+        compression="gzip",
+        dtype={"library_ct": np.int64, "selected_ct": np.int64, "sequence": str},
+    )
+    df = df.rename(
+        columns={"library_ct": "library_count", "selected_ct": "selected_count"}
+    )
     _check(path, df["sequence"], N_ARS, 150, b"ACGT")
     _check_counts(path, df, ["library_count", "selected_count"], 0)
     return df[["sequence", "library_count", "selected_count"]]
@@ -138,13 +170,16 @@ def load_ars1_wildtype(*, orientation: str = "library") -> str:
     Parameters
     ----------
     orientation : {"library", "file"}
-        ``"library"`` (default) gives the strand of the library sequences in :func:`load_ars1_library`
-        (the reverse complement of the file); ``"file"`` the minus-strand sequence as written in the file.
+        ``"library"`` (default) gives the strand of the library sequences in
+        :func:`load_ars1_library` (the reverse complement of the file); ``"file"`` the
+        minus-strand sequence as written in the file.
 
     Used in: ch. 3.
     """
     if orientation not in ("library", "file"):
-        raise ValueError(f"orientation must be 'library' or 'file', got {orientation!r}")
+        raise ValueError(
+            f"orientation must be 'library' or 'file', got {orientation!r}"
+        )
     path = _example_path("ars_wt_sequence.txt")
     lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
     seqs = pd.Series([ln.upper() for ln in lines if ln and not ln.startswith("#")])
