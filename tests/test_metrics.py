@@ -123,14 +123,15 @@ def test_roc_auc_properties(y, seed):
 
 # ------------------------------------------------------------------------------- issue 7 §5 probes
 def test_string_labels_need_an_explicit_positive_class():
-    """A perfect ranking with string labels used to score 0.0 (sklearn picked 'pos' < 'neg'?)."""
-    y = np.array(["pos", "neg", "pos", "neg"])
+    """A perfect ranking of "bound" over "unbound" used to score 0.0: the last sorted label
+    ("unbound") was silently taken as the positive class."""
+    y = np.array(["bound", "unbound", "bound", "unbound"])
     s = np.array([0.9, 0.1, 0.8, 0.2])
     for func in (roc_auc, pr_auc):
-        with pytest.raises(ValueError, match=r"labels \['neg', 'pos'\], not 0/1.*pos_label="):
+        with pytest.raises(ValueError, match=r"labels \['bound', 'unbound'\], not 0/1.*pos_label="):
             func(y, s)
-        assert func(y, s, pos_label="pos") == pytest.approx(1.0)
-        assert func(y, -s, pos_label="neg") == pytest.approx(1.0)
+        assert func(y, s, pos_label="bound") == pytest.approx(1.0)
+        assert func(y, -s, pos_label="unbound") == pytest.approx(1.0)
         with pytest.raises(ValueError, match="pos_label='yes' is not one of"):
             func(y, s, pos_label="yes")
 
