@@ -9,7 +9,8 @@ Everything else lives in one module per topic: :mod:`~gdl_utils.sequence`, :mod:
 :mod:`~gdl_utils.splits`, :mod:`~gdl_utils.training`, :mod:`~gdl_utils.crossval`, :mod:`~gdl_utils.metrics`,
 :mod:`~gdl_utils.plotting`, :mod:`~gdl_utils.filters` and :mod:`~gdl_utils.models`.
 """
-from .sequence import kmer_tokenize, one_hot, one_hot_decode, reverse_complement
+from .kmers import kmer_tokenize
+from .sequence import one_hot, one_hot_decode, reverse_complement
 from .training import fit, get_device, predict, set_seed
 
 __version__ = "0.1.0"

@@ -1,9 +1,13 @@
-"""Private helpers shared by the package: array conversion, shape and argument checks, the DNA alphabet.
+"""Private helpers shared by the package: array conversion, shape and argument checks,
+the DNA alphabet.
 
-This module imports only numpy and torch, so every other module (data, models, training, interpretation)
-may import it without creating a cycle. Nothing here is part of the public API; the names are fixed by
+This module imports only numpy and torch, so every other module (data, models, training,
+interpretation)
+may import it without creating a cycle. Nothing here is part of the public API; the
+names are fixed by
 CONTRIBUTING.md ("Vocabulary") so that helpers are written once.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,10 +17,12 @@ import numpy as np
 import torch
 
 ALPHABET = "ACGT"
-"""Channel order of every one-hot array: A, C, G, T (the complement of channel ``i`` is ``3 - i``)."""
+"""Channel order of every one-hot array: A, C, G, T (the complement of channel ``i`` is
+``3 - i``)."""
 
 BYTE_CODES = np.full(256, 4, dtype=np.uint8)
-"""(256,) uint8 lookup table: byte -> 0, 1, 2, 3 for A, C, G, T (either case), 4 for any other byte."""
+"""(256,) uint8 lookup table: byte -> 0, 1, 2, 3 for A, C, G, T (either case), 4 for
+any other byte."""
 for _i, _b in enumerate(ALPHABET):
     BYTE_CODES[ord(_b)] = BYTE_CODES[ord(_b.lower())] = _i
 BYTE_CODES.setflags(write=False)
@@ -24,18 +30,21 @@ del _i, _b
 
 
 def as_numpy(a, dtype=None) -> np.ndarray:
-    """A numpy view/copy of ``a``: torch tensors are detached and moved to the CPU first.
+    """A numpy view/copy of ``a``: torch tensors are detached and moved to the CPU
+    first.
 
     Parameters
     ----------
-    a : torch.Tensor, numpy array, or anything ``numpy.asarray`` accepts (list, scalar, pandas object)
+    a : torch.Tensor, numpy array, or anything ``numpy.asarray`` accepts (list, scalar,
+        pandas object)
     dtype : numpy dtype, optional
 
     Returns
     -------
     numpy.ndarray of the same shape (bfloat16 / float16 tensors become float32).
 
-    Used in: everywhere a public function accepts "numpy array or torch tensor" (sequence, metrics, motifs).
+    Used in: everywhere a public function accepts "numpy array or torch tensor"
+    (sequence, metrics, motifs).
     """
     if isinstance(a, torch.Tensor):
         a = a.detach()
@@ -48,22 +57,27 @@ def as_numpy(a, dtype=None) -> np.ndarray:
 def check_onehot(x, name: str = "x", *, batched: bool | None = None):
     """Raise ``ValueError`` unless ``x`` has a one-hot layout; return ``x`` unchanged.
 
-    The layout is read from ``ndim`` (2: ``(4, L)``, 3: ``(N, 4, L)``), never guessed from the shape.
+    The layout is read from ``ndim`` (2: ``(4, L)``, 3: ``(N, 4, L)``), never guessed
+    from the shape.
 
     Parameters
     ----------
     x : numpy array or torch tensor
     name : str, the argument's name in the message (e.g. ``"one_hot_decode: x"``)
-    batched : bool, optional; ``True`` requires ``(N, 4, L)``, ``False`` requires ``(4, L)``
+    batched : bool, optional; ``True`` requires ``(N, 4, L)``, ``False`` requires ``(4,
+        L)``
 
-    Used in: sequence (decode, reverse complement), motifs (scanning), models and filters (inputs).
+    Used in: sequence (decode, reverse complement), motifs (scanning), models and
+    filters (inputs).
     """
     shape = tuple(getattr(x, "shape", ()))
     allowed = {None: (2, 3), True: (3,), False: (2,)}[batched]
     if len(shape) not in allowed or shape[-2] != 4:
         want = " or ".join({2: "(4, L)", 3: "(N, 4, L)"}[d] for d in allowed)
-        raise ValueError(f"{name}: expected one-hot shape {want} (channels A, C, G, T), "
-                         f"got {shape if hasattr(x, 'shape') else type(x).__name__}")
+        raise ValueError(
+            f"{name}: expected one-hot shape {want} (channels A, C, G, T), "
+            f"got {shape if hasattr(x, 'shape') else type(x).__name__}"
+        )
     return x
 
 
@@ -74,8 +88,12 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     Used in: argument checks of sequence, simulate, splits, motifs.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if not isinstance(value, numbers.Integral) and not (math.isfinite(value) and float(value).is_integer()):
+        raise TypeError(
+            f"{name} must be an integer, got {type(value).__name__} {value!r}"
+        )
+    if not isinstance(value, numbers.Integral) and not (
+        math.isfinite(value) and float(value).is_integer()
+    ):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -83,12 +101,15 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
 
 
 def check_fraction(value, name: str) -> float:
-    """``value`` as a float in [0, 1]; ``TypeError`` for non-numbers, ``ValueError`` for NaN or out of range.
+    """``value`` as a float in [0, 1]; ``TypeError`` for non-numbers, ``ValueError``
+    for NaN or out of range.
 
     Used in: argument checks of simulate, splits, motifs.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1], got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a number in [0, 1], got {type(value).__name__} {value!r}"
+        )
     value = float(value)
     if not 0.0 <= value <= 1.0:  # NaN fails both comparisons
         raise ValueError(f"{name} must lie in [0, 1], got {value}")
@@ -96,28 +117,37 @@ def check_fraction(value, name: str) -> float:
 
 
 def codes(s: str, *, strict: bool = False, name: str = "sequence") -> np.ndarray:
-    """(L,) uint8 codes of a string: 0..3 for A, C, G, T (either case), 4 for anything else.
+    """(L,) uint8 codes of a string: 0..3 for A, C, G, T (either case), 4 for anything
+    else.
 
-    With ``strict=True`` any other character raises ``ValueError`` naming it and its 0-based position.
+    With ``strict=True`` any other character raises ``ValueError`` naming it and its
+    0-based position.
 
-    Used in: sequence (k-mer counts, GC, count_mutations), attribution (mutation effects).
+    Used in: sequence (k-mer counts, GC, count_mutations), attribution (mutation
+    effects).
     """
     if not isinstance(s, str):
         raise TypeError(f"{name} must be a str, got {type(s).__name__}")
     out = BYTE_CODES[np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)]
     if strict and (out == 4).any():
         pos = int(np.argmax(out == 4))
-        raise ValueError(f"{name}: invalid character {s[pos]!r} at position {pos} (expected A, C, G, T)")
+        raise ValueError(
+            f"{name}: invalid character {s[pos]!r} at position {pos} (expected A, C, "
+            f"G, T)"
+        )
     return out
 
 
 def code_matrix(seqs, name: str = "sequences") -> np.ndarray:
-    """(N, L) uint8 codes 0..3 of N equal-length strings of A, C, G, T (either case; a str is one record).
+    """(N, L) uint8 codes 0..3 of N equal-length strings of A, C, G, T (either case; a
+    str is one record).
 
-    ``ValueError`` naming the record and position of any other character, or the first record whose
+    ``ValueError`` naming the record and position of any other character, or the first
+    record whose
     length differs from record 0; ``ValueError`` for no records.
 
-    Used in: sequence (count_mutations), enrichment (position_enrichment), attribution (mutation_effects).
+    Used in: sequence (count_mutations), enrichment (position_enrichment), attribution
+    (mutation_effects).
     """
     seqs = [seqs] if isinstance(seqs, str) else list(seqs)
     if not seqs:
@@ -126,10 +156,18 @@ def code_matrix(seqs, name: str = "sequences") -> np.ndarray:
         if not isinstance(s, str):
             raise TypeError(f"{name}: record {i} is {type(s).__name__}, expected str")
         if len(s) != len(seqs[0]):
-            raise ValueError(f"{name}: record {i} has length {len(s)}, expected {len(seqs[0])} (record 0)")
-    out = BYTE_CODES[np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)]
+            raise ValueError(
+                f"{name}: record {i} has length {len(s)}, expected {len(seqs[0])} "
+                f"(record 0)"
+            )
+    out = BYTE_CODES[
+        np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)
+    ]
     out = out.reshape(len(seqs), len(seqs[0]))
     if (out == 4).any():
         i, j = map(int, np.argwhere(out == 4)[0])
-        raise ValueError(f"{name}: record {i} has {seqs[i][j]!r} at position {j} (only A, C, G, T allowed)")
+        raise ValueError(
+            f"{name}: record {i} has {seqs[i][j]!r} at position {j} (only A, C, G, T "
+            f"allowed)"
+        )
     return out

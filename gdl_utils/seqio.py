@@ -1,10 +1,15 @@
 """Reading and writing FASTA and BED files, with errors that name the file and the line.
 
-Line numbers in error messages are 1-based (as in an editor), positions inside a line 0-based (as in
-Python). Files ending in ``.gz`` are read and written gzip-compressed. Lines may end in ``\\n`` (Unix),
-``\\r\\n`` (Windows) or a lone ``\\r`` (classic Mac OS). Text must be UTF-8; a bad byte, a truncated or
-corrupt ``.gz`` file and an out-of-range integer raise ``ValueError`` naming the file and the line.
+Line numbers in error messages are 1-based (as in an editor), positions inside a line
+0-based (as in
+Python). Files ending in ``.gz`` are read and written gzip-compressed. Lines may end in
+``\\n`` (Unix),
+``\\r\\n`` (Windows) or a lone ``\\r`` (classic Mac OS). Text must be UTF-8; a bad byte,
+a truncated or
+corrupt ``.gz`` file and an out-of-range integer raise ``ValueError`` naming the file
+and the line.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -17,8 +22,20 @@ import pandas as pd
 
 #: Letters accepted in FASTA sequence lines: IUPAC nucleotide codes and U, either case.
 NUCLEOTIDES = "ACGTUNRYSWKMBDHV"
-BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand", "thickStart", "thickEnd", "itemRgb",
-               "blockCount", "blockSizes", "blockStarts"]
+BED_COLUMNS = [
+    "chrom",
+    "start",
+    "end",
+    "name",
+    "score",
+    "strand",
+    "thickStart",
+    "thickEnd",
+    "itemRgb",
+    "blockCount",
+    "blockSizes",
+    "blockStarts",
+]
 
 
 def _open(path, mode: str):
@@ -27,57 +44,79 @@ def _open(path, mode: str):
 
 
 def _lines(path) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, line without its ``\\n``, ``\\r\\n`` or ``\\r`` ending) of a file or ``.gz``."""
+    """(1-based line number, line without its ``\\n``, ``\\r\\n`` or ``\\r`` ending) of
+    a file or ``.gz``."""
     lineno = 0
     try:
         with _open(path, "rb") as handle:
             for raw in handle:
                 body = raw[:-1] if raw.endswith(b"\n") else raw
                 body = body[:-1] if body.endswith(b"\r") else body
-                for piece in body.split(b"\r") if b"\r" in body else (body,):  # classic Mac line endings
+                for piece in (
+                    body.split(b"\r") if b"\r" in body else (body,)
+                ):  # classic Mac line endings
                     lineno += 1
                     yield lineno, piece
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-        raise ValueError(f"{path}: truncated or corrupt gzip file ({err}); {lineno} lines were read "
-                         "before the error") from err
+        raise ValueError(
+            f"{path}: truncated or corrupt gzip file ({err}); {lineno} lines were read "
+            "before the error"
+        ) from err
 
 
 def _text(line: bytes, path, lineno: int) -> str:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path}, line {lineno}: not valid UTF-8 (byte {line[err.start:err.start + 1]!r} at "
-                         f"position {err.start})") from err
+        raise ValueError(
+            f"{path}, line {lineno}: not valid UTF-8 (byte "
+            f"{line[err.start : err.start + 1]!r} at "
+            f"position {err.start})"
+        ) from err
 
 
 def _first_invalid(line: bytes, valid: bytes) -> int | None:
-    """0-based position of the first byte of ``line`` not in ``valid`` (C-speed ``bytes.translate``)."""
+    """0-based position of the first byte of ``line`` not in ``valid`` (C-speed
+    ``bytes.translate``)."""
     leftover = line.translate(None, valid)
     return line.index(leftover[:1]) if leftover else None
 
 
 def _char_at(line: bytes, pos: int) -> str:
-    """The (possibly multi-byte UTF-8) character starting at byte ``pos``, for error messages."""
-    return line[pos:pos + 4].decode("utf-8", errors="ignore")[:1] or repr(line[pos:pos + 1])
+    """The (possibly multi-byte UTF-8) character starting at byte ``pos``, for error
+    messages."""
+    return line[pos : pos + 4].decode("utf-8", errors="ignore")[:1] or repr(
+        line[pos : pos + 1]
+    )
 
 
-def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES, allow_empty: bool = False,
-               allow_duplicates: bool = False) -> list[tuple[str, str]]:
+def read_fasta(
+    path: str | os.PathLike,
+    *,
+    alphabet: str | None = NUCLEOTIDES,
+    allow_empty: bool = False,
+    allow_duplicates: bool = False,
+) -> list[tuple[str, str]]:
     """Read a FASTA file into ``(id, sequence)`` pairs.
 
-    The id is the first word of the header line (the text after ``>`` up to the first whitespace); the
-    sequence is the concatenation of the following lines, with case kept. Blank lines are skipped.
+    The id is the first word of the header line (the text after ``>`` up to the first
+    whitespace); the
+    sequence is the concatenation of the following lines, with case kept. Blank lines
+    are skipped.
 
     Parameters
     ----------
     path : str or path-like (``.gz`` is decompressed)
     alphabet : str or None
-        Letters allowed in sequence lines (upper case; lower case is allowed too); ``None`` disables the
+        Letters allowed in sequence lines (upper case; lower case is allowed too);
+        ``None`` disables the
         check. Default: IUPAC nucleotide codes plus ``U``.
     allow_empty : bool
-        Accept records without sequence (otherwise ``ValueError`` naming the record and its line).
+        Accept records without sequence (otherwise ``ValueError`` naming the record and
+        its line).
     allow_duplicates : bool
-        Accept an id that occurs twice (otherwise ``ValueError`` naming the id and both lines).
+        Accept an id that occurs twice (otherwise ``ValueError`` naming the id and both
+        lines).
 
     Returns
     -------
@@ -86,13 +125,20 @@ def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES, a
     Raises
     ------
     ValueError
-        Naming the file and line for an empty file, sequence data before the first ``>`` header, an
-        empty header, an invalid character in a sequence line (with the character and its position),
-        bytes that are not UTF-8, a record without sequence, a duplicate id, or a truncated ``.gz``.
+        Naming the file and line for an empty file, sequence data before the first ``>``
+        header, an
+        empty header, an invalid character in a sequence line (with the character and
+        its position),
+        bytes that are not UTF-8, a record without sequence, a duplicate id, or a
+        truncated ``.gz``.
 
     Used in: ch. 1 (reading sequences).
     """
-    valid = None if alphabet is None else (alphabet.upper() + alphabet.lower()).encode("ascii")
+    valid = (
+        None
+        if alphabet is None
+        else (alphabet.upper() + alphabet.lower()).encode("ascii")
+    )
     records: list[tuple[str, list[bytes]]] = []
     header_line: list[int] = []
     for lineno, raw in _lines(path):
@@ -102,36 +148,53 @@ def read_fasta(path: str | os.PathLike, *, alphabet: str | None = NUCLEOTIDES, a
         if line.startswith(b">"):
             header = _text(line, path, lineno)[1:].strip()
             if not header:
-                raise ValueError(f"{path}, line {lineno}: empty FASTA header ('>' without an id)")
+                raise ValueError(
+                    f"{path}, line {lineno}: empty FASTA header ('>' without an id)"
+                )
             records.append((header.split()[0], []))
             header_line.append(lineno)
             continue
         if not records:
-            raise ValueError(f"{path}, line {lineno}: sequence data before the first '>' header "
-                             f"(line starts with {line[:20].decode('utf-8', errors='replace')!r})")
+            raise ValueError(
+                f"{path}, line {lineno}: sequence data before the first '>' header "
+                f"(line starts with {line[:20].decode('utf-8', errors='replace')!r})"
+            )
         bad = None if valid is None else _first_invalid(line, valid)
         if bad is not None:
-            raise ValueError(f"{path}, line {lineno}: invalid character {_char_at(line, bad)!r} at "
-                             f"position {bad} of the sequence line")
+            raise ValueError(
+                f"{path}, line {lineno}: invalid character {_char_at(line, bad)!r} at "
+                f"position {bad} of the sequence line"
+            )
         if valid is None:
             _text(line, path, lineno)
         records[-1][1].append(line)
     if not records:
-        raise ValueError(f"{path}: empty file, no FASTA records (expected a '>' header line)")
+        raise ValueError(
+            f"{path}: empty file, no FASTA records (expected a '>' header line)"
+        )
     seen: dict[str, int] = {}
     for (rid, chunks), lineno in zip(records, header_line):
         if not chunks and not allow_empty:
-            raise ValueError(f"{path}, line {lineno}: record {rid!r} has no sequence "
-                             "(pass allow_empty=True to keep empty records)")
+            raise ValueError(
+                f"{path}, line {lineno}: record {rid!r} has no sequence "
+                "(pass allow_empty=True to keep empty records)"
+            )
         if rid in seen and not allow_duplicates:
-            raise ValueError(f"{path}, line {lineno}: duplicate id {rid!r} (first at line {seen[rid]}; "
-                             "pass allow_duplicates=True to keep both)")
+            raise ValueError(
+                f"{path}, line {lineno}: duplicate id {rid!r} (first at line "
+                f"{seen[rid]}; "
+                "pass allow_duplicates=True to keep both)"
+            )
         seen.setdefault(rid, lineno)
     return [(rid, b"".join(chunks).decode("utf-8")) for rid, chunks in records]
 
 
-def write_fasta(records: Iterable[tuple[str, str]] | Mapping[str, str], path: str | os.PathLike, *,
-                width: int | None = 60) -> Path:
+def write_fasta(
+    records: Iterable[tuple[str, str]] | Mapping[str, str],
+    path: str | os.PathLike,
+    *,
+    width: int | None = 60,
+) -> Path:
     """Write ``(id, sequence)`` pairs (or a ``{id: sequence}`` mapping) as FASTA.
 
     Parameters
@@ -148,8 +211,10 @@ def write_fasta(records: Iterable[tuple[str, str]] | Mapping[str, str], path: st
     Raises
     ------
     ValueError
-        For an empty id or one containing whitespace (it would not survive :func:`read_fasta`), or a
-        sequence holding characters outside ``NUCLEOTIDES`` (record index, character and position).
+        For an empty id or one containing whitespace (it would not survive
+        :func:`read_fasta`), or a
+        sequence holding characters outside ``NUCLEOTIDES`` (record index, character and
+        position).
 
     Used in: ch. 1 (exporting simulated sequences).
     """
@@ -165,16 +230,22 @@ def write_fasta(records: Iterable[tuple[str, str]] | Mapping[str, str], path: st
         data = seq.encode("ascii", errors="replace")
         bad = _first_invalid(data, valid)
         if bad is not None:
-            raise ValueError(f"record {i} ({rid}): invalid character {seq[bad]!r} at position {bad}")
+            raise ValueError(
+                f"record {i} ({rid}): invalid character {seq[bad]!r} at position {bad}"
+            )
         step = width or max(len(seq), 1)
-        lines.append(f">{rid}\n" + "".join(seq[j:j + step] + "\n" for j in range(0, len(seq), step)))
+        lines.append(
+            f">{rid}\n"
+            + "".join(seq[j : j + step] + "\n" for j in range(0, len(seq), step))
+        )
     with _open(path, "wt") as handle:
         handle.write("".join(lines))
     return Path(path)
 
 
 def _bed_fields(path) -> tuple[list[list[str]], list[int]]:
-    """Data lines split into fields, and their 1-based line numbers (header lines skipped)."""
+    """Data lines split into fields, and their 1-based line numbers (header lines
+    skipped)."""
     rows, linenos = [], []
     for lineno, raw in _lines(path):
         line = _text(raw, path, lineno)
@@ -182,55 +253,79 @@ def _bed_fields(path) -> tuple[list[list[str]], list[int]]:
             continue
         fields = line.split("\t") if "\t" in line else line.split()
         if len(fields) < 3:
-            raise ValueError(f"{path}, line {lineno}: BED needs at least 3 columns (chrom, start, end), "
-                             f"found {len(fields)}: {line!r}")
+            raise ValueError(
+                f"{path}, line {lineno}: BED needs at least 3 columns (chrom, start, "
+                f"end), "
+                f"found {len(fields)}: {line!r}"
+            )
         if rows and len(fields) != len(rows[0]):
-            raise ValueError(f"{path}, line {lineno}: {len(fields)} columns, but line {linenos[0]} has "
-                             f"{len(rows[0])}")
+            raise ValueError(
+                f"{path}, line {lineno}: {len(fields)} columns, but line {linenos[0]} "
+                f"has "
+                f"{len(rows[0])}"
+            )
         rows.append(fields)
         linenos.append(lineno)
     return rows, linenos
 
 
-def _bed_integer(frame: pd.DataFrame, column: str, path, linenos: list[int]) -> pd.Series:
-    bad = ~frame[column].str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)  # digits only: no sign, no '1e3'
+def _bed_integer(
+    frame: pd.DataFrame, column: str, path, linenos: list[int]
+) -> pd.Series:
+    # digits only: no sign, no '1e3'
+    bad = ~frame[column].str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
     if bad.any():
         i = int(bad.argmax())
-        raise ValueError(f"{path}, line {linenos[i]}: {column} must be a non-negative integer, "
-                         f"got {frame[column].iloc[i]!r}")
-    big = (frame[column].str.lstrip("0").str.len() > 18).to_numpy(dtype=bool)  # >= 10**18: beyond int64
+        raise ValueError(
+            f"{path}, line {linenos[i]}: {column} must be a non-negative integer, "
+            f"got {frame[column].iloc[i]!r}"
+        )
+    # >= 10**18: beyond int64
+    big = (frame[column].str.lstrip("0").str.len() > 18).to_numpy(dtype=bool)
     if big.any():
         i = int(big.argmax())
-        raise ValueError(f"{path}, line {linenos[i]}: {column} {frame[column].iloc[i]} is too large "
-                         f"(coordinates must be < 10**18)")
+        raise ValueError(
+            f"{path}, line {linenos[i]}: {column} {frame[column].iloc[i]} is too large "
+            f"(coordinates must be < 10**18)"
+        )
     return frame[column].astype("int64")
 
 
 def read_bed(path: str | os.PathLike) -> pd.DataFrame:
     """Read a BED file (tab- or whitespace-separated, 0-based half-open intervals).
 
-    ``#``, ``track`` and ``browser`` lines and blank lines are skipped. Columns are named after the BED
-    specification (``chrom, start, end, name, score, strand, thickStart, ...``) as far as the file has
+    ``#``, ``track`` and ``browser`` lines and blank lines are skipped. Columns are
+    named after the BED
+    specification (``chrom, start, end, name, score, strand, thickStart, ...``) as far
+    as the file has
     them; ``score`` becomes numeric when every value is a number.
 
     Returns
     -------
-    pandas.DataFrame with one row per interval (``start``, ``end`` int64); an empty frame with columns
+    pandas.DataFrame with one row per interval (``start``, ``end`` int64); an empty
+    frame with columns
     ``chrom, start, end`` for a file without intervals
 
     Raises
     ------
     ValueError
-        Naming file and line for fewer than 3 columns, a column count different from the first line,
-        a start or end that is not a non-negative integer (or is >= 10**18), start > end, a strand other
+        Naming file and line for fewer than 3 columns, a column count different from the
+        first line,
+        a start or end that is not a non-negative integer (or is >= 10**18), start >
+        end, a strand other
         than + - ., bytes that are not UTF-8, or a truncated ``.gz``.
 
     Used in: ch. 1 (peaks and binding sites as intervals), ch. 3.
     """
     rows, linenos = _bed_fields(path)
     if not rows:
-        return pd.DataFrame({"chrom": pd.Series(dtype=object), "start": pd.Series(dtype="int64"),
-                             "end": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "chrom": pd.Series(dtype=object),
+                "start": pd.Series(dtype="int64"),
+                "end": pd.Series(dtype="int64"),
+            }
+        )
     n_col = len(rows[0])
     names = BED_COLUMNS[:n_col] + [f"extra{i}" for i in range(n_col - len(BED_COLUMNS))]
     frame = pd.DataFrame(rows, columns=names, dtype=object)
@@ -239,14 +334,18 @@ def read_bed(path: str | os.PathLike) -> pd.DataFrame:
     reversed_ = (frame["start"] > frame["end"]).to_numpy()
     if reversed_.any():
         i = int(reversed_.argmax())
-        raise ValueError(f"{path}, line {linenos[i]}: start {frame['start'].iloc[i]} > end "
-                         f"{frame['end'].iloc[i]}")
+        raise ValueError(
+            f"{path}, line {linenos[i]}: start {frame['start'].iloc[i]} > end "
+            f"{frame['end'].iloc[i]}"
+        )
     if "strand" in frame:
         bad = (~frame["strand"].isin(["+", "-", "."])).to_numpy()
         if bad.any():
             i = int(bad.argmax())
-            raise ValueError(f"{path}, line {linenos[i]}: strand must be '+', '-' or '.', "
-                             f"got {frame['strand'].iloc[i]!r}")
+            raise ValueError(
+                f"{path}, line {linenos[i]}: strand must be '+', '-' or '.', "
+                f"got {frame['strand'].iloc[i]!r}"
+            )
     if "score" in frame:
         score = pd.to_numeric(frame["score"], errors="coerce")
         frame["score"] = score if score.notna().all() else frame["score"]

@@ -1,19 +1,27 @@
-"""DNA sequences as arrays: one-hot encoding, reverse complement, k-mer tokens, mutation counts.
+"""DNA sequences as arrays: one-hot encoding and decoding, reverse complement, mutation
+counts.
 
-Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels **A, C, G, T**; the
+Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels **A,
+C, G, T**; the
 complement of channel ``i`` is channel ``3 - i``. All work is vectorised over the bytes
 (``numpy.frombuffer`` and lookup tables), never base by base in Python.
 
 Character policy of :func:`one_hot`:
 
 * lower case is accepted; ``U`` counts as ``T`` only with ``rna=True``;
-* ``N``: all-zero column (``n="zero"``, default), 0.25 per channel (``n="uniform"``) or ``ValueError``;
-* IUPAC codes ``R Y S W K M B D H V``: ``ValueError`` (``iupac="error"``, default) or fractional columns
+* ``N``: all-zero column (``n="zero"``, default), 0.25 per channel (``n="uniform"``) or
+``ValueError``;
+* IUPAC codes ``R Y S W K M B D H V``: ``ValueError`` (``iupac="error"``, default) or
+fractional columns
   (``iupac="fractional"``: ``R`` = 0.5 A + 0.5 G, ``B`` = 1/3 each of C, G, T, ...);
-* any other character: ``ValueError`` naming it, its 0-based position and, in a batch, the record index;
-* unequal lengths: ``ValueError`` unless ``length=`` is given; then each record is padded with all-zero
-  columns or trimmed, aligned ``"left"``, ``"center"`` or ``"right"`` (trimmed characters are not checked).
+* any other character: ``ValueError`` naming it, its 0-based position and, in a batch,
+the record index;
+* unequal lengths: ``ValueError`` unless ``length=`` is given; then each record is
+padded with all-zero
+  columns or trimmed, aligned ``"left"``, ``"center"`` or ``"right"`` (trimmed
+  characters are not checked).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,27 +30,46 @@ from functools import cache
 import numpy as np
 import torch
 
-from ._util import ALPHABET, as_numpy, check_int, check_onehot, code_matrix
+from ._util import ALPHABET, as_numpy, check_onehot, code_matrix
 
-IUPAC = {"R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
-         "V": "ACG"}
+IUPAC = {
+    "R": "AG",
+    "Y": "CT",
+    "S": "CG",
+    "W": "AT",
+    "K": "GT",
+    "M": "AC",
+    "B": "CGT",
+    "D": "AGT",
+    "H": "ACT",
+    "V": "ACG",
+}
 _SYMBOLS = "ACGTNU" + "".join(IUPAC)  # row order of the weight table below
 _BASES_LOWER = np.frombuffer(b"acgt", dtype=np.uint8)
 _BAD = 255
-_HINTS = {"N": " (n='error' forbids N)", "U": " (pass rna=True for RNA)",
-          **{code: " (IUPAC ambiguity code; pass iupac='fractional')" for code in IUPAC}}
-_CHOICES = {"n": ("zero", "uniform", "error"), "iupac": ("error", "fractional"),
-            "align": ("left", "center", "right")}
+_HINTS = {
+    "N": " (n='error' forbids N)",
+    "U": " (pass rna=True for RNA)",
+    **{code: " (IUPAC ambiguity code; pass iupac='fractional')" for code in IUPAC},
+}
+_CHOICES = {
+    "n": ("zero", "uniform", "error"),
+    "iupac": ("error", "fractional"),
+    "align": ("left", "center", "right"),
+}
 
 
 @cache
 def _policy(n: str, iupac: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(256,) byte -> row of the weight table (``_BAD`` when not allowed), (len(_SYMBOLS), 4) weights."""
+    """(256,) byte -> row of the weight table (``_BAD`` when not allowed),
+    (len(_SYMBOLS), 4) weights."""
     lut, weights = np.full(256, _BAD, dtype=np.uint8), np.zeros((len(_SYMBOLS), 4))
     allowed = ALPHABET + ("N" if n != "error" else "") + ("U" if rna else "")
-    for sym in (allowed + ("".join(IUPAC) if iupac == "fractional" else "")):
+    for sym in allowed + ("".join(IUPAC) if iupac == "fractional" else ""):
         lut[ord(sym)] = lut[ord(sym.lower())] = row = _SYMBOLS.index(sym)
-        letters = {"N": ALPHABET if n == "uniform" else "", "U": "T"}.get(sym, IUPAC.get(sym, sym))
+        letters = {"N": ALPHABET if n == "uniform" else "", "U": "T"}.get(
+            sym, IUPAC.get(sym, sym)
+        )
         weights[row, [ALPHABET.index(b) for b in letters]] = 1.0 / max(len(letters), 1)
     return lut, weights
 
@@ -52,46 +79,81 @@ def _where(pos: int, record: int | None) -> str:
 
 
 def _byte_matrix(seqs: list[str], length: int | None, align: str):
-    """(N, L) uint8 records (non-ASCII as ``?``), (N,) shifts (column j of row i is character j + shift[i]
-    of record i) and (N,) bounds ``lo``, ``hi`` of the columns holding characters (the rest is padding)."""
-    flat = np.frombuffer("".join(seqs).encode("ascii", errors="replace"), dtype=np.uint8)
+    """(N, L) uint8 records (non-ASCII as ``?``), (N,) shifts (column j of row i is
+    character j + shift[i]
+    of record i) and (N,) bounds ``lo``, ``hi`` of the columns holding characters (the
+    rest is padding)."""
+    flat = np.frombuffer(
+        "".join(seqs).encode("ascii", errors="replace"), dtype=np.uint8
+    )
     lens = np.array([len(s) for s in seqs], dtype=np.int64)
     if length is None:
         if len(seqs) and (lens != lens[0]).any():
             i = int(np.flatnonzero(lens != lens[0])[0])
-            raise ValueError(f"records have unequal lengths (record 0: {lens[0]}, record {i}: {lens[i]}); "
-                             "pass length= to pad/trim")
-        width, zero = int(lens[0]) if len(seqs) else 0, np.zeros(len(seqs), dtype=np.int64)
+            raise ValueError(
+                f"records have unequal lengths (record 0: {lens[0]}, record {i}: "
+                f"{lens[i]}); "
+                "pass length= to pad/trim"
+            )
+        width, zero = (
+            int(lens[0]) if len(seqs) else 0,
+            np.zeros(len(seqs), dtype=np.int64),
+        )
         return flat.reshape(len(seqs), width), zero, zero, zero + width
     if int(length) != length or length < 0:
         raise ValueError(f"length must be a non-negative integer, got {length!r}")
     frac = {"left": 0.0, "center": 0.5, "right": 1.0}[align]
-    shift = np.trunc((lens - length) * frac).astype(np.int64)  # > 0: trimmed on the left; < 0: padded
+    # > 0: trimmed on the left; < 0: padded
+    shift = np.trunc((lens - length) * frac).astype(np.int64)
     src0, lo = np.maximum(shift, 0), np.maximum(-shift, 0)
     take = np.minimum(lens - src0, length - lo)
     mat = np.zeros((len(seqs), length), dtype=np.uint8)
-    for i, (a, d, t) in enumerate(zip((np.cumsum(lens) - lens + src0).tolist(), lo.tolist(), take.tolist())):
-        mat[i, d:d + t] = flat[a:a + t]  # one slice copy per record, never a loop over bases
+    for i, (a, d, t) in enumerate(
+        zip((np.cumsum(lens) - lens + src0).tolist(), lo.tolist(), take.tolist())
+    ):
+        # one slice copy per record, never a loop over bases
+        mat[i, d : d + t] = flat[a : a + t]
     return mat, shift, lo, lo + take
 
 
 def _hot(mat: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, int]:
-    """(N, 4, L) bool "column is A/C/G/T" (b | 0x20 == ord('a') exactly for b in b'Aa', ...) and its
-    number of True values, built in cache-sized blocks so that the temporaries never leave the cache."""
+    """(N, 4, L) bool "column is A/C/G/T" (b | 0x20 == ord('a') exactly for b in b'Aa',
+    ...) and its
+    number of True values, built in cache-sized blocks so that the temporaries never
+    leave the cache."""
     n, width = mat.shape
-    hot, hits, buf = np.empty((n, 4, width), dtype=bool), 0, np.empty(min(chunk, mat.size), dtype=np.uint8)
+    hot, hits, buf = (
+        np.empty((n, 4, width), dtype=bool),
+        0,
+        np.empty(min(chunk, mat.size), dtype=np.uint8),
+    )
     rows, cols = max(1, chunk // max(width, 1)), max(min(width, chunk), 1)
     for r, c in itertools.product(range(0, n, rows), range(0, width, cols)):
-        sub = mat[r:r + rows, c:c + cols]
-        low = np.bitwise_or(sub, 0x20, out=buf[:sub.size].reshape(sub.shape))
-        block = np.equal(low[:, None, :], _BASES_LOWER[:, None], out=hot[r:r + rows, :, c:c + cols])
+        sub = mat[r : r + rows, c : c + cols]
+        low = np.bitwise_or(sub, 0x20, out=buf[: sub.size].reshape(sub.shape))
+        block = np.equal(
+            low[:, None, :],
+            _BASES_LOWER[:, None],
+            out=hot[r : r + rows, :, c : c + cols],
+        )
         hits += np.count_nonzero(block)
     return hot, hits
 
 
-def one_hot(seqs, *, n="zero", iupac="error", rna=False, length=None, align="center", dtype=np.float32,
-            as_tensor=False, device=None):
-    """One-hot encode DNA in channel order A, C, G, T (character policy: see the module docstring).
+def one_hot(
+    seqs,
+    *,
+    n="zero",
+    iupac="error",
+    rna=False,
+    length=None,
+    align="center",
+    dtype=np.float32,
+    as_tensor=False,
+    device=None,
+):
+    """One-hot encode DNA in channel order A, C, G, T (character policy: see the module
+    docstring).
 
     Parameters
     ----------
@@ -120,12 +182,25 @@ def one_hot(seqs, *, n="zero", iupac="error", rna=False, length=None, align="cen
         if not isinstance(s, str):
             raise TypeError(f"record {i} is {type(s).__name__}, expected str")
     torch_dtype = dtype if type(dtype).__module__ == "torch" else None  # a torch.dtype
-    dtype = np.dtype(dtype if torch_dtype is None else np.float32 if dtype.is_floating_point else np.int8)
+    dtype = np.dtype(
+        dtype
+        if torch_dtype is None
+        else np.float32
+        if dtype.is_floating_point
+        else np.int8
+    )
     if (n == "uniform" or iupac == "fractional") and dtype.kind != "f":
-        raise ValueError(f"n={n!r}, iupac={iupac!r} give fractional columns: use a float dtype, not {dtype}")
+        raise ValueError(
+            f"n={n!r}, iupac={iupac!r} give fractional columns: use a float dtype, "
+            f"not {dtype}"
+        )
     mat, shift, lo, hi = _byte_matrix(records, length, align)
     hot, hits = _hot(mat)
-    out = hot.view(dtype) if dtype.itemsize == 1 and dtype.kind in "biu" else hot.astype(dtype)
+    out = (
+        hot.view(dtype)
+        if dtype.itemsize == 1 and dtype.kind in "biu"
+        else hot.astype(dtype)
+    )
     if hits != mat.size:  # some columns are not plain A/C/G/T: classify just those
         rows, cols = np.nonzero(~(hot[:, 0] | hot[:, 1] | hot[:, 2] | hot[:, 3]))
         real = (cols >= lo[rows]) & (cols < hi[rows])  # padding columns stay all-zero
@@ -136,8 +211,10 @@ def one_hot(seqs, *, n="zero", iupac="error", rna=False, length=None, align="cen
             k = int(np.argmax(codes == _BAD))
             row, pos = int(rows[k]), int(cols[k] + shift[rows[k]])
             char = records[row][pos]
-            raise ValueError(f"invalid character {char!r} at {_where(pos, row if batched else None)}"
-                             + _HINTS.get(char.upper(), ""))
+            raise ValueError(
+                f"invalid character {char!r} at {_where(pos, row if batched else None)}"
+                + _HINTS.get(char.upper(), "")
+            )
         fill = weights.any(axis=1)[codes]  # e.g. N with n="zero" is already all-zero
         out[rows[fill], :, cols[fill]] = weights[codes[fill]]
     if as_tensor:
@@ -148,7 +225,8 @@ def one_hot(seqs, *, n="zero", iupac="error", rna=False, length=None, align="cen
 def one_hot_decode(x, *, n_char="N"):
     """Turn one-hot (or soft, e.g. probability) columns back into letters.
 
-    A column decodes to the base with the single largest positive value; all-zero columns and ties
+    A column decodes to the base with the single largest positive value; all-zero
+    columns and ties
     (``N`` as 0.25 each, ``R`` as 0.5 A + 0.5 G) decode to ``n_char``.
 
     Parameters
@@ -167,9 +245,17 @@ def one_hot_decode(x, *, n_char="N"):
     x = check_onehot(as_numpy(x), "one_hot_decode: x")
     top = x.max(axis=-2)
     clear = (top > 0) & ((x == top[..., None, :]).sum(axis=-2) == 1)
-    letters = np.where(clear, np.frombuffer(ALPHABET.encode(), np.uint8)[x.argmax(axis=-2)], ord(n_char))
+    letters = np.where(
+        clear,
+        np.frombuffer(ALPHABET.encode(), np.uint8)[x.argmax(axis=-2)],
+        ord(n_char),
+    )
     text, width = letters.astype(np.uint8).tobytes().decode("ascii"), x.shape[-1]
-    return text if x.ndim == 2 else [text[i * width:(i + 1) * width] for i in range(x.shape[0])]
+    return (
+        text
+        if x.ndim == 2
+        else [text[i * width : (i + 1) * width] for i in range(x.shape[0])]
+    )
 
 
 _RC_FROM, _RC_TO = "ACGTNRYSWKMBVDH", "TGCANYRSWMKVBHD"
@@ -178,21 +264,30 @@ _RC_TABLE = bytes.maketrans(_RC_VALID, (_RC_TO + _RC_TO.lower()).encode())
 
 
 def _rc_str(s: str, record: int | None = None) -> str:
-    raw = s.encode("ascii", errors="replace")  # one byte per character; '?' is never valid
+    # one byte per character; '?' is never valid
+    raw = s.encode("ascii", errors="replace")
     leftover = raw.translate(None, _RC_VALID)  # the invalid bytes, in order
     if leftover:
-        pos = raw.index(leftover[:1])  # first occurrence of the first invalid byte = first invalid position
-        raise ValueError(f"cannot complement character {s[pos]!r} at {_where(pos, record)}")
+        # first occurrence of the first invalid byte = first invalid position
+        pos = raw.index(leftover[:1])
+        raise ValueError(
+            f"cannot complement character {s[pos]!r} at {_where(pos, record)}"
+        )
     return raw.translate(_RC_TABLE)[::-1].decode("ascii")
 
 
 def reverse_complement(x):
-    """Reverse complement of DNA given as text, one-hot arrays or ``(4, w)`` motif matrices.
+    """Reverse complement of DNA given as text, one-hot arrays or ``(4, w)`` motif
+    matrices.
 
-    Strings may hold ``ACGT``, ``N`` and IUPAC codes (``R`` <-> ``Y``, ``K`` <-> ``M``, ``B`` <-> ``V``,
-    ``D`` <-> ``H``; ``S``, ``W``, ``N`` are their own complements); case is preserved. Arrays are
-    flipped along the channel and the length axis (complement of channel i is 3 - i); the layout is read
-    from ``ndim`` (2: (4, L), 3: (N, 4, L)), never guessed from the shape. This is the package's only
+    Strings may hold ``ACGT``, ``N`` and IUPAC codes (``R`` <-> ``Y``, ``K`` <-> ``M``,
+    ``B`` <-> ``V``,
+    ``D`` <-> ``H``; ``S``, ``W``, ``N`` are their own complements); case is preserved.
+    Arrays are
+    flipped along the channel and the length axis (complement of channel i is 3 - i);
+    the layout is read
+    from ``ndim`` (2: (4, L), 3: (N, 4, L)), never guessed from the shape. This is the
+    package's only
     reverse complement: models, motifs and datasets call it.
 
     Parameters
@@ -211,68 +306,34 @@ def reverse_complement(x):
         return type(x)(_rc_str(s, i) for i, s in enumerate(x))
     if isinstance(x, (torch.Tensor, np.ndarray)):
         check_onehot(x, "reverse_complement: x")
-        return x.flip(dims=(-2, -1)) if isinstance(x, torch.Tensor) else x[..., ::-1, ::-1].copy()
+        return (
+            x.flip(dims=(-2, -1))
+            if isinstance(x, torch.Tensor)
+            else x[..., ::-1, ::-1].copy()
+        )
     raise TypeError(f"cannot reverse-complement a {type(x).__name__}")
 
 
-# ------------------------------------------------------------------------------------ k-mer tokens
-# Character policy of kmer_tokenize and of gdl_utils.kmers (as one_hot's): A/C/G/T count in either case;
-# N and the IUPAC codes are allowed, but a k-mer window holding one is skipped; U is T with rna=True and an
-# error without; anything else (whitespace, '-', digits, non-ASCII) is a ValueError naming the character and position.
-_KMER_LUT = np.full(256, 255, dtype=np.uint8)  # byte -> 0..3 (ACGT), 4 (N, IUPAC), 5 (U), 255 (invalid)
-for _sym, _code in [*zip(ALPHABET, range(4)), *((c, 4) for c in "N" + "".join(IUPAC)), ("U", 5)]:
-    _KMER_LUT[ord(_sym)] = _KMER_LUT[ord(_sym.lower())] = _code
-del _sym, _code
-
-
-def _kmer_codes(s, rna: bool, record: int | None, func: str) -> np.ndarray:
-    """(L,) uint8 codes of one record: 0..3 for A/C/G/T (and U with ``rna``), 4 for N / IUPAC codes."""
-    if not isinstance(s, str):
-        raise TypeError(f"{func}: record {0 if record is None else record} is {type(s).__name__}, expected str")
-    codes = _KMER_LUT[np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)]
-    bad = (codes == 255) | ((codes == 5) & (not rna))
-    if bad.any():
-        pos = int(np.argmax(bad))
-        hint = (" (pass rna=True for RNA)" if s[pos] in "Uu" else
-                " (whitespace is not stripped: pass ''.join(seq.split()))" if s[pos].isspace() else "")
-        raise ValueError(f"{func}: invalid character {s[pos]!r} at {_where(pos, record)}{hint}")
-    return np.where(codes == 5, 3, codes).astype(np.uint8) if rna else codes
-
-
-def kmer_tokenize(seq: str, k: int, stride: int = 1, *, rna: bool = False) -> list[str]:
-    """Split ``seq`` into upper-case k-mers starting every ``stride`` bases (character policy above).
-
-    The tail that does not fill a k-mer is dropped, so a sequence shorter than ``k`` gives ``[]``;
-    with ``rna=True`` ``U`` becomes ``T``. Whitespace, line breaks and other symbols raise ``ValueError``.
-
-    Returns
-    -------
-    list of ``(len(seq) - k) // stride + 1`` strings of length k.
-
-    Used in: ch. 1 (k-mer tokens).
-    """
-    k, stride = check_int(k, "k", 1), check_int(stride, "stride", 1)
-    _kmer_codes(seq, rna, None, "kmer_tokenize")  # validates; raises naming the character and position
-    s = seq.upper().replace("U", "T") if rna else seq.upper()
-    return [s[i:i + k] for i in range(0, len(s) - k + 1, stride)]
-
-
-
-
 def count_mutations(sequences, reference: str) -> np.ndarray:
-    """Number of positions at which each sequence differs from ``reference`` (Hamming distance).
+    """Number of positions at which each sequence differs from ``reference`` (Hamming
+    distance).
 
     Parameters
     ----------
-    sequences : str or N strings of A, C, G, T (either case), each as long as ``reference``
+    sequences : str or N strings of A, C, G, T (either case), each as long as
+        ``reference``
     reference : str of A, C, G, T
 
     Returns
     -------
-    (N,) int64 (``(1,)`` for a single str). Used in: ch. 3 (notebook 03d, mutants of ARS1).
+    (N,) int64 (``(1,)`` for a single str). Used in: ch. 3 (notebook 03d, mutants of
+    ARS1).
     """
     codes = code_matrix(sequences, "count_mutations: sequences")
     ref = code_matrix(reference, "count_mutations: reference")[0]
     if codes.shape[1] != ref.shape[0]:
-        raise ValueError(f"count_mutations: sequences have length {codes.shape[1]}, reference {ref.shape[0]}")
+        raise ValueError(
+            f"count_mutations: sequences have length {codes.shape[1]}, reference "
+            f"{ref.shape[0]}"
+        )
     return (codes != ref).sum(axis=1).astype(np.int64)

@@ -1,16 +1,22 @@
 """De-duplication and leakage-aware splitting of sequence tables.
 
-Real sequence sets repeat themselves: UCI splice.data holds 3,190 records but only 3,005 distinct
-sequences, and one sequence carries two labels. A random row split then puts the same sequence in train
+Real sequence sets repeat themselves: UCI splice.data holds 3,190 records but only 3,005
+distinct
+sequences, and one sequence carries two labels. A random row split then puts the same
+sequence in train
 and test and inflates the test score. Everything here splits over *distinct sequences*.
 
-Index convention (CONTRIBUTING.md, "Vocabulary"): a frame returned here keeps the **index labels** of the
-frame passed in (never reset); an integer array returned here holds **positions** (``.iloc`` / numpy
-indexing). To index an array built row by row from ``df``, use :func:`positions` (``X[positions(df, part)]``);
+Index convention (CONTRIBUTING.md, "Vocabulary"): a frame returned here keeps the
+**index labels** of the
+frame passed in (never reset); an integer array returned here holds **positions**
+(``.iloc`` / numpy
+indexing). To index an array built row by row from ``df``, use :func:`positions`
+(``X[positions(df, part)]``);
 ``X[part.index]`` is right only when ``df`` has the default ``RangeIndex``.
 
 Used in: ch. 1 (splice junctions), ch. 2 (promoters, leave-one-out).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,33 +25,48 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from ._util import check_int
 
-__all__ = ["duplicate_summary", "deduplicate", "train_val_test_split", "dedup_kfold", "positions"]
+__all__ = [
+    "duplicate_summary",
+    "deduplicate",
+    "train_val_test_split",
+    "dedup_kfold",
+    "positions",
+]
 
 
 def _require(df: pd.DataFrame, *cols) -> None:
     for col in cols:
         if col is not None and col not in df.columns:
-            raise ValueError(f"column {col!r} not in the frame (columns: {list(df.columns)})")
+            raise ValueError(
+                f"column {col!r} not in the frame (columns: {list(df.columns)})"
+            )
 
 
 def _unique_index(df: pd.DataFrame, func: str) -> None:
     if not df.index.is_unique:
         dup = df.index[df.index.duplicated()][0]
         dup = dup.item() if isinstance(dup, np.generic) else dup
-        raise ValueError(f"{func}: the frame's index has duplicate labels (e.g. {dup!r}), so its parts would be "
-                         "ambiguous; call df.reset_index(drop=True) first")
+        raise ValueError(
+            f"{func}: the frame's index has duplicate labels (e.g. {dup!r}), so its "
+            f"parts would be "
+            "ambiguous; call df.reset_index(drop=True) first"
+        )
 
 
 def positions(df: pd.DataFrame, part) -> np.ndarray:
-    """(n,) int64 positions in ``df`` of the rows of ``part`` (a frame returned by a split, or index labels).
+    """(n,) int64 positions in ``df`` of the rows of ``part`` (a frame returned by a
+    split, or index labels).
 
-    Use it to index arrays built row by row from ``df``: ``X[positions(df, train)]``. ``ValueError`` if
+    Use it to index arrays built row by row from ``df``: ``X[positions(df, train)]``.
+    ``ValueError`` if
     ``df``'s index is not unique or a label of ``part`` is not in ``df``.
 
     Used in: ch. 1, 2, 3 (features and labels of each part of a split).
     """
     _unique_index(df, "positions")
-    labels = part.index if isinstance(part, (pd.DataFrame, pd.Series)) else pd.Index(part)
+    labels = (
+        part.index if isinstance(part, (pd.DataFrame, pd.Series)) else pd.Index(part)
+    )
     pos = df.index.get_indexer(labels)
     if (pos < 0).any():
         bad = labels[int(np.argmax(pos < 0))]
@@ -62,14 +83,18 @@ def _conflicting(df: pd.DataFrame, seq_col: str, label_col: str | None) -> pd.Se
     return n_labels > 1
 
 
-def duplicate_summary(df: pd.DataFrame, seq_col: str = "sequence", label_col: str | None = "label") -> dict:
+def duplicate_summary(
+    df: pd.DataFrame, seq_col: str = "sequence", label_col: str | None = "label"
+) -> dict:
     """Counts describing duplication in ``df``.
 
     Returns
     -------
     dict
-        ``records``, ``distinct`` (distinct sequences), ``repeated`` (sequences seen more than once),
-        ``extra_copies`` (records beyond the first copy), ``conflicting`` (sequences with >1 label) and
+        ``records``, ``distinct`` (distinct sequences), ``repeated`` (sequences seen
+        more than once),
+        ``extra_copies`` (records beyond the first copy), ``conflicting`` (sequences
+        with >1 label) and
         ``conflicting_records``.
 
     Used in: ch. 1.
@@ -77,15 +102,24 @@ def duplicate_summary(df: pd.DataFrame, seq_col: str = "sequence", label_col: st
     _require(df, seq_col, label_col)
     counts = df[seq_col].value_counts()
     conflict = _conflicting(df, seq_col, label_col)
-    return {"records": len(df), "distinct": int(len(counts)), "repeated": int((counts > 1).sum()),
-            "extra_copies": int((counts - 1).sum()),
-            "conflicting": int(df.loc[conflict, seq_col].nunique()),
-            "conflicting_records": int(conflict.sum())}
+    return {
+        "records": len(df),
+        "distinct": int(len(counts)),
+        "repeated": int((counts > 1).sum()),
+        "extra_copies": int((counts - 1).sum()),
+        "conflicting": int(df.loc[conflict, seq_col].nunique()),
+        "conflicting_records": int(conflict.sum()),
+    }
 
 
-def deduplicate(df: pd.DataFrame, seq_col: str = "sequence", label_col: str | None = "label",
-                conflicts: str = "drop") -> pd.DataFrame:
-    """Keep the first copy of each exact sequence; handle sequences seen with several labels.
+def deduplicate(
+    df: pd.DataFrame,
+    seq_col: str = "sequence",
+    label_col: str | None = "label",
+    conflicts: str = "drop",
+) -> pd.DataFrame:
+    """Keep the first copy of each exact sequence; handle sequences seen with several
+    labels.
 
     Parameters
     ----------
@@ -100,7 +134,8 @@ def deduplicate(df: pd.DataFrame, seq_col: str = "sequence", label_col: str | No
     Returns
     -------
     pandas.DataFrame
-        The distinct, consistently labelled rows in their original order, with their original index.
+        The distinct, consistently labelled rows in their original order, with their
+        original index.
 
     Used in: ch. 1, 2.
     """
@@ -111,14 +146,19 @@ def deduplicate(df: pd.DataFrame, seq_col: str = "sequence", label_col: str | No
     if conflict.any() and conflicts == "error":
         seq = df.loc[conflict, seq_col].iloc[0]
         labels = sorted(map(str, df.loc[df[seq_col] == seq, label_col].unique()))
-        raise ValueError(f"{int(df.loc[conflict, seq_col].nunique())} sequence(s) carry several labels, "
-                         f"e.g. {seq!r} with labels {labels} (rows {list(df.index[df[seq_col] == seq])})")
+        raise ValueError(
+            f"{int(df.loc[conflict, seq_col].nunique())} sequence(s) carry several "
+            f"labels, "
+            f"e.g. {seq!r} with labels {labels} (rows "
+            f"{list(df.index[df[seq_col] == seq])})"
+        )
     kept = df.loc[~conflict]
     return kept.loc[~kept[seq_col].duplicated(keep="first")]
 
 
 def _allocate(n: int, fractions: np.ndarray) -> np.ndarray:
-    """Split ``n`` items into parts by largest remainder; returns counts (len(fractions),)."""
+    """Split ``n`` items into parts by largest remainder; returns counts
+    (len(fractions),)."""
     raw = fractions * n
     counts = np.floor(raw).astype(int)
     order = np.argsort(-(raw - counts), kind="stable")
@@ -134,9 +174,16 @@ def _group_strata(df, codes, stratify) -> np.ndarray:
     return pd.factorize(first.to_numpy(), sort=True)[0]
 
 
-def train_val_test_split(df: pd.DataFrame, fractions=(0.7, 0.15, 0.15), *, stratify: str | None = None,
-                         seed: int | None = None, dedupe: bool = True, seq_col: str = "sequence",
-                         label_col: str | None = "label"):
+def train_val_test_split(
+    df: pd.DataFrame,
+    fractions=(0.7, 0.15, 0.15),
+    *,
+    stratify: str | None = None,
+    seed: int | None = None,
+    dedupe: bool = True,
+    seq_col: str = "sequence",
+    label_col: str | None = "label",
+):
     """Split into train / validation / test so that no sequence appears in two parts.
 
     Parameters
@@ -144,14 +191,17 @@ def train_val_test_split(df: pd.DataFrame, fractions=(0.7, 0.15, 0.15), *, strat
     df : pandas.DataFrame
         One row per record, with a sequence column.
     fractions : (3,) floats
-        Train, validation and test fractions (>= 0, summing to 1); per stratum, counts are rounded by
+        Train, validation and test fractions (>= 0, summing to 1); per stratum, counts
+        are rounded by
         largest remainder.
     stratify : str, optional
         Column whose class proportions every part keeps (e.g. ``"label"``).
     seed : int or None
-        Seed of the shuffle; the same seed gives the same split (None: a fresh random split).
+        Seed of the shuffle; the same seed gives the same split (None: a fresh random
+        split).
     dedupe : bool
-        Run :func:`deduplicate` (conflicts dropped) first. With ``False`` duplicates are kept, but all
+        Run :func:`deduplicate` (conflicts dropped) first. With ``False`` duplicates are
+        kept, but all
         copies of a sequence land in the same part.
     seq_col, label_col : str
         Sequence column; label column used for conflicts when present in ``df``.
@@ -159,18 +209,28 @@ def train_val_test_split(df: pd.DataFrame, fractions=(0.7, 0.15, 0.15), *, strat
     Returns
     -------
     (train, val, test) : tuple of pandas.DataFrame
-        Rows of ``df`` in each part, under their original index labels and in their original order; index
+        Rows of ``df`` in each part, under their original index labels and in their
+        original order; index
         arrays built from ``df`` with :func:`positions`.
 
     Used in: ch. 1.
     """
     fractions = np.asarray(fractions, dtype=float)
-    if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
-        raise ValueError(f"fractions must be 3 non-negative numbers summing to 1, got {tuple(fractions)}")
+    if (
+        fractions.shape != (3,)
+        or (fractions < 0).any()
+        or not np.isclose(fractions.sum(), 1.0)
+    ):
+        raise ValueError(
+            "fractions must be 3 non-negative numbers summing to 1, got "
+            f"{tuple(fractions)}"
+        )
     _require(df, seq_col, stratify)
     _unique_index(df, "train_val_test_split")
     if dedupe:
-        df = deduplicate(df, seq_col, label_col if label_col in df.columns else None, "drop")
+        df = deduplicate(
+            df, seq_col, label_col if label_col in df.columns else None, "drop"
+        )
     if len(df) == 0:
         raise ValueError("nothing to split: the frame is empty")
     codes = pd.factorize(df[seq_col])[0]
@@ -185,20 +245,30 @@ def train_val_test_split(df: pd.DataFrame, fractions=(0.7, 0.15, 0.15), *, strat
     return tuple(df.iloc[np.flatnonzero(part == k)] for k in range(3))
 
 
-def dedup_kfold(df: pd.DataFrame, n_splits: int | str = 10, *, stratify: str | None = None,
-                seed: int | None = None, seq_col: str = "sequence", label_col: str | None = "label",
-                conflicts: str = "drop"):
-    """K-fold cross-validation over distinct sequences (leave-one-out with ``n_splits="loo"``).
+def dedup_kfold(
+    df: pd.DataFrame,
+    n_splits: int | str = 10,
+    *,
+    stratify: str | None = None,
+    seed: int | None = None,
+    seq_col: str = "sequence",
+    label_col: str | None = "label",
+    conflicts: str = "drop",
+):
+    """K-fold cross-validation over distinct sequences (leave-one-out with
+    ``n_splits="loo"``).
 
     Parameters
     ----------
     df : pandas.DataFrame
         One row per record.
     n_splits : int or "loo"
-        Number of folds, 2 <= n_splits <= number of distinct sequences; ``"loo"`` or exactly the number
+        Number of folds, 2 <= n_splits <= number of distinct sequences; ``"loo"`` or
+        exactly the number
         of distinct sequences gives leave-one-out (folds in row order).
     stratify : str, optional
-        Column whose proportions each fold keeps (``StratifiedKFold``); ignored for leave-one-out.
+        Column whose proportions each fold keeps (``StratifiedKFold``); ignored for
+        leave-one-out.
     seed : int or None
         Seed of the fold shuffle (None: fresh random folds).
     seq_col, label_col, conflicts
@@ -209,22 +279,32 @@ def dedup_kfold(df: pd.DataFrame, n_splits: int | str = 10, *, stratify: str | N
     dedup_df : pandas.DataFrame
         The de-duplicated frame (original index labels, original order).
     folds : list of (train_idx, test_idx)
-        int64 arrays of *positions* in ``dedup_df`` (``dedup_df.iloc[idx]``, or ``X[idx]`` for an array
+        int64 arrays of *positions* in ``dedup_df`` (``dedup_df.iloc[idx]``, or
+        ``X[idx]`` for an array
         built row by row from ``dedup_df``).
 
     Used in: ch. 2 (promoters, leave-one-out as in Towell et al. 1990).
     """
     _require(df, seq_col, stratify)
     _unique_index(df, "dedup_kfold")
-    dedup = deduplicate(df, seq_col, label_col if label_col in df.columns else None, conflicts)
+    dedup = deduplicate(
+        df, seq_col, label_col if label_col in df.columns else None, conflicts
+    )
     n = len(dedup)
     if n_splits == "loo" or n_splits == n:
         every = np.arange(n)
-        return dedup, [(np.delete(every, i), every[i:i + 1]) for i in range(n)]
-    if isinstance(n_splits, str) or isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)) \
-            or not 2 <= n_splits <= n:
-        raise ValueError(f"n_splits must be 'loo' or an integer in [2, {n}] ({n} distinct sequences), "
-                         f"got {n_splits!r}")
+        return dedup, [(np.delete(every, i), every[i : i + 1]) for i in range(n)]
+    if (
+        isinstance(n_splits, str)
+        or isinstance(n_splits, bool)
+        or not isinstance(n_splits, (int, np.integer))
+        or not 2 <= n_splits <= n
+    ):
+        raise ValueError(
+            f"n_splits must be 'loo' or an integer in [2, {n}] ({n} distinct "
+            f"sequences), "
+            f"got {n_splits!r}"
+        )
     n_splits = check_int(n_splits, "n_splits", 2)
     dummy = np.zeros(n)
     if stratify is None:
@@ -232,6 +312,13 @@ def dedup_kfold(df: pd.DataFrame, n_splits: int | str = 10, *, stratify: str | N
     else:
         y = dedup[stratify].to_numpy()
         if pd.Series(y).value_counts().max() < int(n_splits):
-            raise ValueError(f"stratify={stratify!r}: no class has n_splits={n_splits} distinct sequences")
-        splitter = StratifiedKFold(int(n_splits), shuffle=True, random_state=seed).split(dummy, y)
-    return dedup, [(train.astype(np.int64), test.astype(np.int64)) for train, test in splitter]
+            raise ValueError(
+                f"stratify={stratify!r}: no class has n_splits={n_splits} distinct "
+                f"sequences"
+            )
+        splitter = StratifiedKFold(
+            int(n_splits), shuffle=True, random_state=seed
+        ).split(dummy, y)
+    return dedup, [
+        (train.astype(np.int64), test.astype(np.int64)) for train, test in splitter
+    ]

@@ -1,4 +1,5 @@
 """Tests for gdl_utils.attribution (in-silico saturation mutagenesis)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,13 +23,18 @@ def test_mutation_effects_of_an_additive_model():
     assert eff.shape == (4, 7)
     np.testing.assert_allclose(eff[ref], 0.0, atol=1e-12)
     ref_base = np.argmax(one_hot(seq), axis=0)  # (7,) codes of the reference
-    expect = w - w[ref_base, np.arange(7)][None, :]  # effect of b at p = w[b, p] - w[ref base, p]
+    # effect of b at p = w[b, p] - w[ref base, p]
+    expect = w - w[ref_base, np.arange(7)][None, :]
     np.testing.assert_allclose(eff, expect, atol=1e-9)
 
 
 def test_mutation_effects_with_a_torch_model(device):
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 5, 1)).to(device).eval()
+    model = (
+        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 5, 1))
+        .to(device)
+        .eval()
+    )
 
     def predict(x):
         with torch.no_grad():
@@ -36,7 +42,8 @@ def test_mutation_effects_with_a_torch_model(device):
 
     eff = mutation_effects(predict, "GATTC")
     assert eff.shape == (4, 5) and np.isfinite(eff).all()
-    assert np.count_nonzero(np.abs(eff) < 1e-6) == 5  # exactly the 5 reference entries vanish (generic weights)
+    # exactly the 5 reference entries vanish (generic weights)
+    assert np.count_nonzero(np.abs(eff) < 1e-6) == 5
 
 
 def test_mutation_effects_checks_predict_fn_output():

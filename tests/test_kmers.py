@@ -1,4 +1,6 @@
-"""Tests for gdl_utils.kmers: k-mer counts (dense and sparse), the character policy, memory bound, GC."""
+"""Tests for gdl_utils.kmers: tokens, counts (dense, sparse), character policy, memory
+bound, GC."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,14 +13,19 @@ from hypothesis import strategies as st
 
 from gdl_utils import kmers
 from gdl_utils._util import ALPHABET
-from gdl_utils.kmers import all_kmers, gc_content, kmer_counts
-from gdl_utils.sequence import kmer_tokenize
+from gdl_utils.kmers import all_kmers, gc_content, kmer_counts, kmer_tokenize
+from gdl_utils.sequence import one_hot
 
 
 def test_all_kmers_order():
     assert all_kmers(1) == list("ACGT")
     km = all_kmers(3)
-    assert len(km) == 64 and km[:3] == ["AAA", "AAC", "AAG"] and km[-1] == "TTT" and km == sorted(km)
+    assert (
+        len(km) == 64
+        and km[:3] == ["AAA", "AAC", "AAG"]
+        and km[-1] == "TTT"
+        and km == sorted(km)
+    )
     with pytest.raises(ValueError):
         all_kmers(0)
 
@@ -26,7 +33,11 @@ def test_all_kmers_order():
 def test_kmer_counts_and_skipping():
     c = kmer_counts("ACGTNacg", 2)
     names = all_kmers(2)
-    assert {names[i]: int(v) for i, v in enumerate(c) if v} == {"AC": 2, "CG": 2, "GT": 1}
+    assert {names[i]: int(v) for i, v in enumerate(c) if v} == {
+        "AC": 2,
+        "CG": 2,
+        "GT": 1,
+    }
     assert c.shape == (16,) and c.dtype == np.int64
     assert kmer_counts("A", 3).sum() == 0 and kmer_counts("", 1).sum() == 0
 
@@ -68,15 +79,20 @@ def test_all_kmers_and_counts_agree_on_every_3mer():
         assert kmer_counts(km, 3)[all_kmers(3).index(km)] == 1
 
 
-# ------------------------------------------------------------------------------- issue 7 §5 probes
+# ------------------------------------------------------------------------------- issue
+# 7 §5 probes
 def test_kmer_counts_k14_on_a_short_string_does_not_allocate_gigabytes():
     """Issue 7 §5: k = 14 on a 20-nt string used to allocate a 2 GiB dense row."""
-    with pytest.raises(ValueError, match=r"dense \(1, 4\*\*14\) table needs 2.0 GiB .*sparse=True"):
+    with pytest.raises(
+        ValueError, match=r"dense \(1, 4\*\*14\) table needs 2.0 GiB .*sparse=True"
+    ):
         kmer_counts("ACGT" * 5, 14)
     m = kmer_counts(["ACGT" * 5, "A" * 20], 14, sparse=True)
-    assert m.shape == (2, 4 ** 14) and m.sum(axis=1).tolist() == [7, 7]
+    assert m.shape == (2, 4**14) and m.sum(axis=1).tolist() == [7, 7]
     assert m[1, 0] == 7  # AAAAAAAAAAAAAA is column 0
-    assert m[0, all_kmers(7).index("ACGTACG") * 4 ** 7 + all_kmers(7).index("TACGTAC")] == 2
+    assert (
+        m[0, all_kmers(7).index("ACGTACG") * 4**7 + all_kmers(7).index("TACGTAC")] == 2
+    )
 
 
 def test_memory_limit_is_checked_before_allocating(monkeypatch):
@@ -92,14 +108,18 @@ def test_kmer_counts_u_follows_the_one_hot_rna_policy():
         kmer_counts("ACGU", 2)
     with pytest.raises(ValueError, match=r"'u' at position 1 of record 1"):
         kmer_counts(["ACGT", "Au"], 1)
-    np.testing.assert_array_equal(kmer_counts("ACGU", 2, rna=True), kmer_counts("ACGT", 2))
+    np.testing.assert_array_equal(
+        kmer_counts("ACGU", 2, rna=True), kmer_counts("ACGT", 2)
+    )
     assert gc_content("GCAU", rna=True) == 0.5
     with pytest.raises(ValueError, match="rna=True"):
         gc_content("GCAU")
 
 
-@pytest.mark.parametrize("bad,char,pos", [("AC GT", " ", 2), ("ACGT\n", "\n", 4), ("AC-T", "-", 2),
-                                          ("ACé", "é", 2)])
+@pytest.mark.parametrize(
+    "bad,char,pos",
+    [("AC GT", " ", 2), ("ACGT\n", "\n", 4), ("AC-T", "-", 2), ("ACé", "é", 2)],
+)
 def test_kmer_counts_and_gc_reject_other_characters(bad, char, pos):
     for func in (lambda s: kmer_counts(s, 2), gc_content):
         with pytest.raises(ValueError, match=re.escape(f"{char!r} at position {pos}")):
@@ -127,23 +147,99 @@ def test_all_kmers_is_bounded():
         all_kmers(13)
 
 
-# ----------------------------------------------------------------------------------- property tests
+# -----------------------------------------------------------------------------------
+# property tests
 @settings(deadline=None)
-@given(st.lists(st.text(alphabet="ACGTNacgtn", max_size=40), max_size=6), st.integers(1, 5))
+@given(
+    st.lists(st.text(alphabet="ACGTNacgtn", max_size=40), max_size=6), st.integers(1, 5)
+)
 def test_kmer_counts_sum_to_the_number_of_clean_windows(seqs, k):
     counts = kmer_counts(seqs, k)
-    clean = [sum("N" not in s.upper()[i:i + k] for i in range(len(s) - k + 1)) for s in seqs]
-    assert counts.shape == (len(seqs), 4 ** k) and counts.sum(axis=1).tolist() == clean
+    clean = [
+        sum("N" not in s.upper()[i : i + k] for i in range(len(s) - k + 1))
+        for s in seqs
+    ]
+    assert counts.shape == (len(seqs), 4**k) and counts.sum(axis=1).tolist() == clean
     np.testing.assert_array_equal(kmer_counts(seqs, k, sparse=True).toarray(), counts)
     freqs = kmer_counts(seqs, k, normalize=True)
     np.testing.assert_allclose(freqs.sum(axis=1), [1.0 if c else 0.0 for c in clean])
-    np.testing.assert_allclose(kmer_counts(seqs, k, normalize=True, sparse=True).toarray(), freqs)
+    np.testing.assert_allclose(
+        kmer_counts(seqs, k, normalize=True, sparse=True).toarray(), freqs
+    )
 
 
 @settings(deadline=None)
 @given(st.text(alphabet="ACGT", max_size=40), st.integers(1, 4))
 def test_kmer_counts_of_the_reverse_complement_are_permuted(seq, k):
     from gdl_utils.sequence import reverse_complement
+
     names = all_kmers(k)
     rc_col = [names.index(reverse_complement(km)) for km in names]
-    np.testing.assert_array_equal(kmer_counts(reverse_complement(seq), k), kmer_counts(seq, k)[rc_col])
+    np.testing.assert_array_equal(
+        kmer_counts(reverse_complement(seq), k), kmer_counts(seq, k)[rc_col]
+    )
+
+
+# -------------------------------------------------------------------------------------
+# kmer_tokenize
+def test_kmer_tokenize():
+    assert kmer_tokenize("acgtac", 3) == ["ACG", "CGT", "GTA", "TAC"]
+    assert kmer_tokenize("ACGTAC", 3, stride=3) == ["ACG", "TAC"]
+    assert kmer_tokenize("ACGTA", 2, stride=2) == ["AC", "GT"]
+    assert kmer_tokenize("AC", 3) == []
+    # N and IUPAC codes are kept as tokens
+    assert kmer_tokenize("ACNRT", 2) == [
+        "AC",
+        "CN",
+        "NR",
+        "RT",
+    ]
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        kmer_tokenize("ACGT", 0)
+    with pytest.raises(ValueError, match="stride must be an integer >= 1, got 0"):
+        kmer_tokenize("ACGT", 2, stride=0)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        kmer_tokenize("ACGT", "3")
+
+
+@pytest.mark.parametrize(
+    "seq,char,pos",
+    [
+        ("ACGT\r\nACGT", "\r", 4),
+        ("ACG TAC", " ", 3),
+        ("AC\tG", "\t", 2),
+        ("ACG\U0001f600T", "\U0001f600", 3),
+        ("AC-GT", "-", 2),
+        ("ACG1", "1", 3),
+    ],
+)
+def test_kmer_tokenize_rejects_whitespace_symbols_and_emoji(seq, char, pos):
+    """Issue 7 §5: these used to become tokens such as 'T\r\n' or 'G T'."""
+    with pytest.raises(
+        ValueError, match=re.escape(f"invalid character {char!r} at position {pos}")
+    ):
+        kmer_tokenize(seq, 3)
+
+
+def test_kmer_tokenize_u_follows_the_one_hot_rna_policy():
+    with pytest.raises(ValueError, match="'U' at position 2 .*rna=True"):
+        kmer_tokenize("ACUG", 2)
+    with pytest.raises(ValueError, match="rna=True"):
+        one_hot("ACUG")
+    assert kmer_tokenize("acug", 2, rna=True) == ["AC", "CT", "TG"]
+
+
+@settings(deadline=None)
+@given(
+    st.text(alphabet="ACGTNacgtn", max_size=40), st.integers(1, 6), st.integers(1, 4)
+)
+def test_kmer_tokenize_properties(seq, k, stride):
+    tokens = kmer_tokenize(seq, k, stride)
+    assert len(tokens) == (max(len(seq) - k, -1) // stride + 1 if len(seq) >= k else 0)
+    assert all(len(t) == k for t in tokens)
+    assert [
+        seq.upper()[i : i + k] for i in range(0, len(seq) - k + 1, stride)
+    ] == tokens
+    if stride == 1 and tokens:
+        # overlapping tokens rebuild it
+        assert tokens[0] + "".join(t[-1] for t in tokens[1:]) == seq.upper()

@@ -1,4 +1,6 @@
-"""Tests for gdl_utils.motifs: matrix arithmetic, JASPAR loading, scanning; similarity (motif_match)."""
+"""Tests for gdl_utils.motifs: matrix arithmetic, JASPAR loading, scanning; similarity
+(motif_match)."""
+
 from __future__ import annotations
 
 import time
@@ -13,13 +15,22 @@ from hypothesis.extra.numpy import arrays
 from gdl_utils import motifs
 from gdl_utils.motif_match import match_motifs, motif_similarity
 from gdl_utils.motifs import (
-    JASPAR_RELEASE, Motif, best_match, counts_to_ppm, information_content, load_jaspar_collection,
-    load_jaspar_motif, ppm_to_log_odds, sample_motif, scan_pwm,
+    JASPAR_RELEASE,
+    Motif,
+    best_match,
+    counts_to_ppm,
+    information_content,
+    load_jaspar_collection,
+    load_jaspar_motif,
+    ppm_to_log_odds,
+    sample_motif,
+    scan_pwm,
 )
 from gdl_utils.sequence import one_hot, reverse_complement
 
 counts_arrays = st.integers(1, 25).flatmap(
-    lambda w: arrays(np.float64, (4, w), elements=st.floats(0, 1000, allow_nan=False)))
+    lambda w: arrays(np.float64, (4, w), elements=st.floats(0, 1000, allow_nan=False))
+)
 
 
 def random_ppm(rng, w):
@@ -49,29 +60,40 @@ def test_ppm_columns_sum_to_one(counts, pseudocount):
 def test_ppm_values():
     counts = np.array([[3.0], [1.0], [0.0], [0.0]])
     np.testing.assert_allclose(counts_to_ppm(counts, 0)[:, 0], [0.75, 0.25, 0, 0])
-    np.testing.assert_allclose(counts_to_ppm(counts, 1)[:, 0], [4 / 8, 2 / 8, 1 / 8, 1 / 8])
+    np.testing.assert_allclose(
+        counts_to_ppm(counts, 1)[:, 0], [4 / 8, 2 / 8, 1 / 8, 1 / 8]
+    )
 
 
 def test_log_odds_of_uniform_is_zero_and_background():
     uniform = np.full((4, 6), 0.25)
     np.testing.assert_allclose(ppm_to_log_odds(uniform), 0.0)
     gc = ppm_to_log_odds(uniform, background=0.6)  # A, T at 0.2; C, G at 0.3
-    np.testing.assert_allclose(gc[:, 0], np.log2([0.25 / 0.2, 0.25 / 0.3, 0.25 / 0.3, 0.25 / 0.2]))
-    np.testing.assert_allclose(ppm_to_log_odds(uniform, background=[0.1, 0.4, 0.4, 0.1])[0], np.log2(2.5))
+    np.testing.assert_allclose(
+        gc[:, 0], np.log2([0.25 / 0.2, 0.25 / 0.3, 0.25 / 0.3, 0.25 / 0.2])
+    )
+    np.testing.assert_allclose(
+        ppm_to_log_odds(uniform, background=[0.1, 0.4, 0.4, 0.1])[0], np.log2(2.5)
+    )
 
 
 def test_information_content():
     ppm = np.array([[1.0, 0.25, 0.5], [0, 0.25, 0.5], [0, 0.25, 0], [0, 0.25, 0]])
     np.testing.assert_allclose(information_content(ppm), [2.0, 0.0, 1.0])
     # against a 60% GC background a pure A column carries log2(1 / 0.2) bits
-    assert information_content(ppm[:, :1], background=0.6)[0] == pytest.approx(np.log2(5))
+    assert information_content(ppm[:, :1], background=0.6)[0] == pytest.approx(
+        np.log2(5)
+    )
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.ones((3, 5)) / 3, r"shape \(4, width\)"),
-    (np.full((4, 2), 0.3), "column 0 sums to 1.2"),
-    (np.array([[1.0], [0], [0], [0]]), "pseudocount"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.ones((3, 5)) / 3, r"shape \(4, width\)"),
+        (np.full((4, 2), 0.3), "column 0 sums to 1.2"),
+        (np.array([[1.0], [0], [0], [0]]), "pseudocount"),
+    ],
+)
 def test_log_odds_errors(bad, message):
     with pytest.raises(ValueError, match=message):
         ppm_to_log_odds(bad)
@@ -85,7 +107,9 @@ def test_bad_background():
 # ---------------------------------------------------------------- Motif and JASPAR
 def test_load_ctcf(ctcf):
     assert JASPAR_RELEASE == "JASPAR2024"
-    assert isinstance(ctcf, Motif) and ctcf.name == "CTCF" and ctcf.matrix_id == "MA0139.1"
+    assert (
+        isinstance(ctcf, Motif) and ctcf.name == "CTCF" and ctcf.matrix_id == "MA0139.1"
+    )
     assert ctcf.width == 19 and ctcf.counts.shape == (4, 19)
     assert ctcf.consensus == "TGGCCACCAGGGGGCGCTA"
     with pytest.raises(ValueError):  # cached object: read-only
@@ -106,17 +130,26 @@ def test_unknown_id(bad):
 def test_load_by_tf_name():
     """Issue 7 §5: load_jaspar_motif("CTCF") used to say only "not found"."""
     esr1 = load_jaspar_motif("ESR1")
-    assert esr1.name == "ESR1" and esr1.matrix_id == load_jaspar_motif("MA0112").matrix_id  # newest version
-    assert load_jaspar_motif("esr1").matrix_id == esr1.matrix_id  # names are case-insensitive
-    with pytest.raises(ValueError, match=r"'CTCF' matches 4 matrices in JASPAR2024: .*MA0139\.2 \(CTCF, "
-                                         r"vertebrates, CORE\).*pass one matrix ID"):
+    # newest version
+    assert (
+        esr1.name == "ESR1" and esr1.matrix_id == load_jaspar_motif("MA0112").matrix_id
+    )
+    # names are case-insensitive
+    assert load_jaspar_motif("esr1").matrix_id == esr1.matrix_id
+    with pytest.raises(
+        ValueError,
+        match=r"'CTCF' matches 4 matrices in JASPAR2024: .*MA0139\.2 \(CTCF, "
+        r"vertebrates, CORE\).*pass one matrix ID",
+    ):
         load_jaspar_motif("CTCF")
     with pytest.raises(ValueError, match="neither a JASPAR matrix ID .* nor a TF name"):
         load_jaspar_motif("NOT_A_TF_XYZ")
 
 
 def test_the_motifs_module_no_longer_reexports_motif_match():
-    assert not hasattr(motifs, "match_motifs") and not hasattr(motifs, "motif_similarity")
+    assert not hasattr(motifs, "match_motifs") and not hasattr(
+        motifs, "motif_similarity"
+    )
 
 
 @pytest.mark.parametrize("bad", [float("nan"), -0.5, float("inf"), "1"])
@@ -167,7 +200,7 @@ def test_sample_motif(ctcf):
 def test_best_match_finds_embedded_consensus(ctcf, strand, rng):
     site = ctcf.consensus if strand == "+" else reverse_complement(ctcf.consensus)
     background = "".join(rng.choice(list("ACGT"), size=100))
-    seqs = [background[:37] + site + background[37 + 19:], background]
+    seqs = [background[:37] + site + background[37 + 19 :], background]
     lo = ctcf.log_odds()
     scores, pos, strands = best_match(one_hot(seqs), lo)
     assert pos[0] == 37 and strands[0] == (1 if strand == "+" else -1)
@@ -187,38 +220,51 @@ def test_scan_equals_conv1d(ctcf, device, rng):
     got = scan_pwm(torch.tensor(x, device=device), lo, both_strands=False)
     assert got.device.type == device.type and got.shape == (8, 60 - 19 + 1)
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(scan_pwm(x, lo, both_strands=False), expected.cpu().numpy(), atol=1e-4)
+    np.testing.assert_allclose(
+        scan_pwm(x, lo, both_strands=False), expected.cpu().numpy(), atol=1e-4
+    )
 
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.integers(0, 30))
 def test_scan_is_strand_symmetric(seed, w, extra):
-    """Both-strand scores of the reverse complement are the scores of the sequence, reversed."""
+    """Both-strand scores of the reverse complement are the scores of the sequence,
+    reversed."""
     rng = np.random.default_rng(seed)
     lo = ppm_to_log_odds(random_ppm(rng, w) * 0.96 + 0.01)
-    x = np.eye(4, dtype=np.float64)[rng.integers(0, 4, (3, w + extra))].transpose(0, 2, 1)
-    np.testing.assert_allclose(scan_pwm(reverse_complement(x), lo), scan_pwm(x, lo)[:, ::-1], atol=1e-9)
+    x = np.eye(4, dtype=np.float64)[rng.integers(0, 4, (3, w + extra))].transpose(
+        0, 2, 1
+    )
+    np.testing.assert_allclose(
+        scan_pwm(reverse_complement(x), lo), scan_pwm(x, lo)[:, ::-1], atol=1e-9
+    )
     plus = scan_pwm(x, lo, both_strands=False)
     minus = scan_pwm(x, lo[::-1, ::-1], both_strands=False)
     np.testing.assert_allclose(scan_pwm(x, lo), np.maximum(plus, minus))
 
 
 def test_scan_errors(ctcf):
-    with pytest.raises(ValueError, match="length 10 is shorter than the motif width 19"):
+    with pytest.raises(
+        ValueError, match="length 10 is shorter than the motif width 19"
+    ):
         scan_pwm(one_hot("ACGTACGTAC"), ctcf.log_odds())
     with pytest.raises(ValueError, match=r"\(N, 4, L\)"):
         scan_pwm(np.zeros((2, 5, 30)), ctcf.log_odds())
 
 
-# ---------------------------------------------------------------- similarity and matching
+# ---------------------------------------------------------------- similarity and
+# matching
 def test_similarity_to_itself_and_reverse_complement(ctcf):
     ppm = ctcf.ppm()
     assert motif_similarity(ppm, ppm) == pytest.approx((1.0, 0, 1))
     score, offset, strand = motif_similarity(ppm, ctcf.reverse_complement().ppm())
     assert (score, offset, strand) == pytest.approx((1.0, 0, -1))
     assert motif_similarity(ctcf, ppm[:, 3:15]) == pytest.approx((1.0, 3, 1))
-    # reverse complement of columns 3..14 is columns 4..15 of the reverse-complemented motif
-    assert motif_similarity(ppm, ppm[::-1, ::-1][:, 4:16]) == pytest.approx((1.0, 3, -1))
+    # reverse complement of columns 3..14 is columns 4..15 of the reverse-complemented
+    # motif
+    assert motif_similarity(ppm, ppm[::-1, ::-1][:, 4:16]) == pytest.approx(
+        (1.0, 3, -1)
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -228,7 +274,9 @@ def test_similarity_finds_shift(seed, w, data):
     a = random_ppm(rng, w)
     start = data.draw(st.integers(0, w - 6))
     stop = data.draw(st.integers(start + 6, w))
-    score, offset, strand = motif_similarity(a, a[:, start:stop], min_overlap=stop - start)
+    score, offset, strand = motif_similarity(
+        a, a[:, start:stop], min_overlap=stop - start
+    )
     assert score == pytest.approx(1.0) and (offset, strand) == (start, 1)
     other = random_ppm(rng, w)
     assert motif_similarity(a, other)[0] < 1.0 - 1e-6
@@ -247,9 +295,14 @@ def test_match_motifs_ranks_own_entry_first(vertebrates):
         elapsed = time.perf_counter() - start
         assert list(table.columns) == ["matrix_id", "name", "score", "offset", "strand"]
         assert len(table) == 5 and table["matrix_id"].iloc[0] == matrix_id
-        assert table["score"].iloc[0] == pytest.approx(1.0) and table["offset"].iloc[0] == 0
+        assert (
+            table["score"].iloc[0] == pytest.approx(1.0)
+            and table["offset"].iloc[0] == 0
+        )
         assert table["score"].is_monotonic_decreasing
-        assert elapsed < 1.5, f"matching against {len(vertebrates)} motifs took {elapsed:.2f} s"
+        assert elapsed < 1.5, (
+            f"matching against {len(vertebrates)} motifs took {elapsed:.2f} s"
+        )
     full = match_motifs(vertebrates[0], vertebrates, top=None)
     assert len(full) == len(vertebrates)
 

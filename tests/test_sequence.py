@@ -1,4 +1,6 @@
-"""Tests for gdl_utils.sequence: every character policy, every bad-input rule, and property tests."""
+"""Tests for gdl_utils.sequence: every character policy, every bad-input rule, and
+property tests."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +16,6 @@ from gdl_utils._util import ALPHABET
 from gdl_utils.sequence import (
     IUPAC,
     count_mutations,
-    kmer_tokenize,
     one_hot,
     one_hot_decode,
     reverse_complement,
@@ -30,7 +31,7 @@ def col(x: np.ndarray, j: int) -> list[float]:
     return [float(v) for v in x[:, j]]
 
 
-# ----------------------------------------------------------------------------------------------- one_hot
+# ------------------------------------------------------------------------------ one_hot
 def test_one_hot_basic_shape_order_and_dtype():
     x = one_hot("ACGT")
     assert x.shape == (4, 4) and x.dtype == np.float32
@@ -53,7 +54,9 @@ def test_lower_case_equals_upper_case():
     np.testing.assert_array_equal(one_hot("acgtnACGTN"), one_hot("ACGTNACGTN"))
 
 
-@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.bool_, np.float16, np.float32, np.float64, np.int64])
+@pytest.mark.parametrize(
+    "dtype", [np.int8, np.uint8, np.bool_, np.float16, np.float32, np.float64, np.int64]
+)
 def test_dtypes(dtype):
     x = one_hot(["ACGTN", "acgtn"], dtype=dtype)
     assert x.dtype == np.dtype(dtype)
@@ -73,7 +76,9 @@ def test_n_policies():
 
 def test_iupac_error_by_default_with_hint():
     for code in IUPAC:
-        with pytest.raises(ValueError, match=rf"'{code}' at position 2 .*iupac='fractional'"):
+        with pytest.raises(
+            ValueError, match=rf"'{code}' at position 2 .*iupac='fractional'"
+        ):
             one_hot("AC" + code + "T")
 
 
@@ -105,11 +110,15 @@ def test_rna_only_with_flag():
     with pytest.raises(ValueError, match=r"'u' at position 0"):
         one_hot("uACG", dtype=np.int8)
     np.testing.assert_array_equal(one_hot("ACGU", rna=True), EYE)
-    np.testing.assert_array_equal(one_hot("acgu", rna=True, dtype=np.int8), EYE.astype(np.int8))
+    np.testing.assert_array_equal(
+        one_hot("acgu", rna=True, dtype=np.int8), EYE.astype(np.int8)
+    )
     np.testing.assert_array_equal(one_hot("ACGT", rna=True), EYE)
 
 
-@pytest.mark.parametrize("char", list("XEZ-.*?1 \t\n>") + ["é", "\x00", "\u00c5", "\U0001f600"])
+@pytest.mark.parametrize(
+    "char", list("XEZ-.*?1 \t\n>") + ["é", "\x00", "\u00c5", "\U0001f600"]
+)
 def test_other_characters_rejected_with_char_and_position(char):
     with pytest.raises(ValueError, match=r"at position 5\b") as err:
         one_hot("ACGTA" + char + "CX")
@@ -130,13 +139,20 @@ def test_single_string_errors_have_no_record_index():
 
 
 def test_unequal_lengths_rejected():
-    with pytest.raises(ValueError, match=r"unequal lengths.*record 0: 3, record 2: 2.*length="):
+    with pytest.raises(
+        ValueError, match=r"unequal lengths.*record 0: 3, record 2: 2.*length="
+    ):
         one_hot(["AAA", "CCC", "GG"])
 
 
-@pytest.mark.parametrize("align,expected", [
-    ("left", "AC.."), ("center", ".AC."), ("right", "..AC"),
-])
+@pytest.mark.parametrize(
+    "align,expected",
+    [
+        ("left", "AC.."),
+        ("center", ".AC."),
+        ("right", "..AC"),
+    ],
+)
 def test_padding_alignment(align, expected):
     x = one_hot(["AC", "ACGT"], length=4, align=align)
     assert one_hot_decode(x[0], n_char=".") == expected
@@ -147,7 +163,9 @@ def test_center_padding_puts_extra_column_on_the_right():
     assert one_hot_decode(one_hot("A", length=4), n_char=".") == ".A.."
 
 
-@pytest.mark.parametrize("align,expected", [("left", "ACG"), ("center", "CGT"), ("right", "GTA")])
+@pytest.mark.parametrize(
+    "align,expected", [("left", "ACG"), ("center", "CGT"), ("right", "GTA")]
+)
 def test_trimming_alignment(align, expected):
     assert one_hot_decode(one_hot(["ACGTA"], length=3, align=align))[0] == expected
 
@@ -211,26 +229,36 @@ def test_large_input_is_vectorised_and_correct():
 
 
 def test_inputs_larger_than_one_block():
-    """one_hot works in blocks of 2**20 bytes: check N and errors far beyond the first block."""
+    """one_hot works in blocks of 2**20 bytes: check N and errors far beyond the first
+    block."""
     rng = np.random.default_rng(1)
     idx = rng.integers(0, 4, 2_500_000)
     seq = np.frombuffer(b"ACGT", np.uint8)[idx].tobytes().decode()
     seq = seq[:1_500_000] + "n" + seq[1_500_001:]
     x = one_hot(seq, dtype=np.int8)
-    assert x.shape == (4, 2_500_000) and not x[:, 1_500_000].any() and x.sum() == 2_499_999
+    assert (
+        x.shape == (4, 2_500_000) and not x[:, 1_500_000].any() and x.sum() == 2_499_999
+    )
     with pytest.raises(ValueError, match=r"'X' at position 2400000$"):
         one_hot(seq[:2_400_000] + "X" + seq[2_400_001:])
-    batch = [seq[i:i + 100] for i in range(0, 2_500_000, 100)]  # 25,000 rows: several row blocks
+    # 25,000 rows: several row blocks
+    batch = [seq[i : i + 100] for i in range(0, 2_500_000, 100)]
     with pytest.raises(ValueError, match=r"'n' at position 0 of record 15000"):
         one_hot(batch, n="error")
-    np.testing.assert_array_equal(one_hot(batch, dtype=np.int8).transpose(1, 0, 2).reshape(4, -1), x)
+    np.testing.assert_array_equal(
+        one_hot(batch, dtype=np.int8).transpose(1, 0, 2).reshape(4, -1), x
+    )
 
 
-@pytest.mark.parametrize("shape,chunk", [((1, 10), 3), ((5, 7), 8), ((6, 4), 5), ((3, 0), 4), ((0, 5), 2)])
+@pytest.mark.parametrize(
+    "shape,chunk", [((1, 10), 3), ((5, 7), 8), ((6, 4), 5), ((3, 0), 4), ((0, 5), 2)]
+)
 def test_block_helper_matches_direct_comparison(shape, chunk):
     from gdl_utils.sequence import _hot
 
-    mat = np.random.default_rng(2).choice(np.frombuffer(b"ACGTacgtNX", np.uint8), size=shape)
+    mat = np.random.default_rng(2).choice(
+        np.frombuffer(b"ACGTacgtNX", np.uint8), size=shape
+    )
     hot, hits = _hot(mat, chunk=chunk)
     direct = (mat | 0x20)[:, None, :] == np.frombuffer(b"acgt", np.uint8)[:, None]
     np.testing.assert_array_equal(hot, direct)
@@ -251,14 +279,24 @@ def test_as_tensor_with_torch_dtype(device):
     assert one_hot("ACGT", as_tensor=True, dtype=torch.int64).dtype == torch.int64
 
 
-# ---------------------------------------------------------------------------------------- one_hot_decode
+# ----------------------------------------------------------------------- one_hot_decode
 def test_decode_numpy_and_torch(device):
     assert one_hot_decode(one_hot("ACGTN")) == "ACGTN"
-    assert one_hot_decode(one_hot(["ACG", "TTA"], as_tensor=True, device=device)) == ["ACG", "TTA"]
+    assert one_hot_decode(one_hot(["ACG", "TTA"], as_tensor=True, device=device)) == [
+        "ACG",
+        "TTA",
+    ]
 
 
 def test_decode_soft_columns_and_ties():
-    x = np.array([[0.7, 0.5, 0.0, 0.25], [0.1, 0.5, 0.0, 0.25], [0.1, 0.0, 0.0, 0.25], [0.1, 0.0, 0.0, 0.25]])
+    x = np.array(
+        [
+            [0.7, 0.5, 0.0, 0.25],
+            [0.1, 0.5, 0.0, 0.25],
+            [0.1, 0.0, 0.0, 0.25],
+            [0.1, 0.0, 0.0, 0.25],
+        ]
+    )
     assert one_hot_decode(x) == "ANNN"
     assert one_hot_decode(x, n_char="-") == "A---"
 
@@ -284,7 +322,8 @@ def test_encode_decode_round_trip_batch(seqs):
     assert one_hot_decode(one_hot(seqs, n="uniform")) == seqs
 
 
-# ------------------------------------------------------------------------------------ reverse_complement
+# ------------------------------------------------------------------------------------
+# reverse_complement
 def test_rc_strings_and_iupac_case():
     assert reverse_complement("AACGTT") == "AACGTT"
     assert reverse_complement("GATTACA") == "TGTAATC"
@@ -299,8 +338,9 @@ def test_rc_list_and_tuple():
     assert reverse_complement(("AAC",)) == ("GTT",)
 
 
-@pytest.mark.parametrize("bad,char,pos", [("ACGX", "X", 3), ("AUG", "U", 1), ("Aé", "é", 1),
-                                          ("A-C", "-", 1)])
+@pytest.mark.parametrize(
+    "bad,char,pos", [("ACGX", "X", 3), ("AUG", "U", 1), ("Aé", "é", 1), ("A-C", "-", 1)]
+)
 def test_rc_rejects_unknown_characters(bad, char, pos):
     with pytest.raises(ValueError, match=re.escape(f"{char!r} at position {pos}")):
         reverse_complement(bad)
@@ -312,7 +352,9 @@ def test_rc_arrays_flip_channels_and_length_including_l_equal_4():
     x = one_hot("AACG")  # (4, 4): a square array must still be read as (4, L)
     np.testing.assert_array_equal(reverse_complement(x), one_hot("CGTT"))
     batch = one_hot(["AACG", "TTTA", "GGGC", "ACGT"])  # (4, 4, 4): read as (N, 4, L)
-    np.testing.assert_array_equal(reverse_complement(batch), one_hot(["CGTT", "TAAA", "GCCC", "ACGT"]))
+    np.testing.assert_array_equal(
+        reverse_complement(batch), one_hot(["CGTT", "TAAA", "GCCC", "ACGT"])
+    )
 
 
 def test_rc_array_is_a_copy():
@@ -350,84 +392,63 @@ def test_rc_involution_on_strings(seq):
 
 
 @settings(deadline=None)
-@given(arrays(np.float32, st.tuples(st.integers(0, 5), st.just(4), st.integers(0, 9)),
-              elements=st.floats(-2, 2, width=32)))
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(0, 5), st.just(4), st.integers(0, 9)),
+        elements=st.floats(-2, 2, width=32),
+    )
+)
 def test_rc_involution_on_numpy_batches(x):
     np.testing.assert_array_equal(reverse_complement(reverse_complement(x)), x)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.text(alphabet="ACGT", min_size=4, max_size=4), min_size=1, max_size=6))
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.text(alphabet="ACGT", min_size=4, max_size=4), min_size=1, max_size=6)
+)
 def test_rc_involution_on_tensors_l4(device, seqs):
-    x = one_hot(seqs, as_tensor=True, device=device)  # (N, 4, 4) and each (4, 4) record: L == 4
+    # (N, 4, 4) and each (4, 4) record: L == 4
+    x = one_hot(seqs, as_tensor=True, device=device)
     assert torch.equal(reverse_complement(reverse_complement(x)), x)
     assert torch.equal(reverse_complement(reverse_complement(x[0])), x[0])
     rc_text = one_hot(reverse_complement(seqs), as_tensor=True, device=device)
     assert torch.equal(reverse_complement(x), rc_text)
-    assert torch.equal(reverse_complement(x[0]), one_hot(reverse_complement(seqs[0]), as_tensor=True,
-                                                         device=device))
+    assert torch.equal(
+        reverse_complement(x[0]),
+        one_hot(reverse_complement(seqs[0]), as_tensor=True, device=device),
+    )
 
 
 @settings(deadline=None)
 @given(st.text(alphabet="ACGTNacgtn", max_size=40))
 def test_one_hot_commutes_with_rc(seq):
-    np.testing.assert_array_equal(one_hot(reverse_complement(seq)), reverse_complement(one_hot(seq)))
+    np.testing.assert_array_equal(
+        one_hot(reverse_complement(seq)), reverse_complement(one_hot(seq))
+    )
 
 
 @settings(deadline=None)
-@given(st.lists(st.text(alphabet="ACGTRYSWKMBDHVN", min_size=7, max_size=7), max_size=5))
+@given(
+    st.lists(st.text(alphabet="ACGTRYSWKMBDHVN", min_size=7, max_size=7), max_size=5)
+)
 def test_one_hot_commutes_with_rc_fractional_batch(seqs):
     kw = {"n": "uniform", "iupac": "fractional"}
-    np.testing.assert_array_equal(one_hot(reverse_complement(seqs), **kw),
-                                  reverse_complement(one_hot(seqs, **kw)))
+    np.testing.assert_array_equal(
+        one_hot(reverse_complement(seqs), **kw), reverse_complement(one_hot(seqs, **kw))
+    )
 
 
-# ------------------------------------------------------------------------------------- kmer_tokenize
-def test_kmer_tokenize():
-    assert kmer_tokenize("acgtac", 3) == ["ACG", "CGT", "GTA", "TAC"]
-    assert kmer_tokenize("ACGTAC", 3, stride=3) == ["ACG", "TAC"]
-    assert kmer_tokenize("ACGTA", 2, stride=2) == ["AC", "GT"]
-    assert kmer_tokenize("AC", 3) == []
-    assert kmer_tokenize("ACNRT", 2) == ["AC", "CN", "NR", "RT"]  # N and IUPAC codes are kept as tokens
-    with pytest.raises(ValueError, match="k must be an integer >= 1"):
-        kmer_tokenize("ACGT", 0)
-    with pytest.raises(ValueError, match="stride must be an integer >= 1, got 0"):
-        kmer_tokenize("ACGT", 2, stride=0)
-    with pytest.raises(TypeError, match="k must be an integer"):
-        kmer_tokenize("ACGT", "3")
-
-
-@pytest.mark.parametrize("seq,char,pos", [("ACGT\r\nACGT", "\r", 4), ("ACG TAC", " ", 3), ("AC\tG", "\t", 2),
-                                          ("ACG\U0001F600T", "\U0001F600", 3), ("AC-GT", "-", 2),
-                                          ("ACG1", "1", 3)])
-def test_kmer_tokenize_rejects_whitespace_symbols_and_emoji(seq, char, pos):
-    """Issue 7 §5: these used to become tokens such as 'T\r\n' or 'G T'."""
-    with pytest.raises(ValueError, match=re.escape(f"invalid character {char!r} at position {pos}")):
-        kmer_tokenize(seq, 3)
-
-
-def test_kmer_tokenize_u_follows_the_one_hot_rna_policy():
-    with pytest.raises(ValueError, match="'U' at position 2 .*rna=True"):
-        kmer_tokenize("ACUG", 2)
-    with pytest.raises(ValueError, match="rna=True"):
-        one_hot("ACUG")
-    assert kmer_tokenize("acug", 2, rna=True) == ["AC", "CT", "TG"]
-
-
-@settings(deadline=None)
-@given(st.text(alphabet="ACGTNacgtn", max_size=40), st.integers(1, 6), st.integers(1, 4))
-def test_kmer_tokenize_properties(seq, k, stride):
-    tokens = kmer_tokenize(seq, k, stride)
-    assert len(tokens) == (max(len(seq) - k, -1) // stride + 1 if len(seq) >= k else 0)
-    assert all(len(t) == k for t in tokens)
-    assert [seq.upper()[i:i + k] for i in range(0, len(seq) - k + 1, stride)] == tokens
-    if stride == 1 and tokens:
-        assert tokens[0] + "".join(t[-1] for t in tokens[1:]) == seq.upper()  # overlapping tokens rebuild it
-
-
-# ----------------------------------------------------------------------------------- count_mutations
+# -----------------------------------------------------------------------------------
+# count_mutations
 def test_count_mutations():
-    np.testing.assert_array_equal(count_mutations(["ACGT", "acga", "TTTT"], "ACGT"), [0, 1, 3])
+    np.testing.assert_array_equal(
+        count_mutations(["ACGT", "acga", "TTTT"], "ACGT"), [0, 1, 3]
+    )
     assert count_mutations("ACGA", "ACGT").tolist() == [1]
     with pytest.raises(ValueError, match="record 1 has length 3, expected 4"):
         count_mutations(["ACGT", "ACG"], "ACGT")
@@ -440,11 +461,17 @@ def test_count_mutations():
 
 
 @settings(deadline=None)
-@given(st.lists(st.text(alphabet="ACGT", min_size=6, max_size=6), min_size=1, max_size=5),
-       st.text(alphabet="ACGT", min_size=6, max_size=6))
+@given(
+    st.lists(st.text(alphabet="ACGT", min_size=6, max_size=6), min_size=1, max_size=5),
+    st.text(alphabet="ACGT", min_size=6, max_size=6),
+)
 def test_count_mutations_is_a_metric(seqs, ref):
     d = count_mutations(seqs, ref)
-    assert ((d >= 0) & (d <= 6)).all() and d.tolist() == count_mutations(seqs, ref).tolist()
+    assert ((d >= 0) & (d <= 6)).all() and d.tolist() == count_mutations(
+        seqs, ref
+    ).tolist()
     assert count_mutations(ref, ref).tolist() == [0]
     assert [int(count_mutations(ref, s)[0]) for s in seqs] == d.tolist()  # symmetric
-    np.testing.assert_array_equal(count_mutations(reverse_complement(seqs), reverse_complement(ref)), d)
+    np.testing.assert_array_equal(
+        count_mutations(reverse_complement(seqs), reverse_complement(ref)), d
+    )

@@ -1,4 +1,6 @@
-"""Tests of de-duplication and leakage-free splitting (toy frames, Hypothesis, and UCI splice/promoters)."""
+"""Tests of de-duplication and leakage-free splitting (toy frames, Hypothesis, and UCI
+splice/promoters)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,23 +11,36 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.splits import dedup_kfold, deduplicate, duplicate_summary, positions, train_val_test_split
+from gdl_utils.splits import (
+    dedup_kfold,
+    deduplicate,
+    duplicate_summary,
+    positions,
+    train_val_test_split,
+)
 
 MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
-needs_mirror = pytest.mark.skipif(not (MIRROR / "splice.data").is_file(),
-                                  reason=f"shared UCI mirror not found at {MIRROR}")
+needs_mirror = pytest.mark.skipif(
+    not (MIRROR / "splice.data").is_file(),
+    reason=f"shared UCI mirror not found at {MIRROR}",
+)
 
 
 @pytest.fixture
 def toy() -> pd.DataFrame:
-    return pd.DataFrame({"sequence": ["AAA", "CCC", "AAA", "GGG", "TTT", "GGG", "CCC", "ACG"],
-                         "label": ["x", "y", "x", "x", "y", "y", "y", "x"]},
-                        index=[10, 11, 12, 13, 14, 15, 16, 17])
+    return pd.DataFrame(
+        {
+            "sequence": ["AAA", "CCC", "AAA", "GGG", "TTT", "GGG", "CCC", "ACG"],
+            "label": ["x", "y", "x", "x", "y", "y", "y", "x"],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
 
 
 @pytest.fixture
 def splice(tmp_path) -> pd.DataFrame:
     from gdl_utils.datasets import load_uci_splice
+
     return load_uci_splice(cache_dir=tmp_path / "cache", mirror=MIRROR, offline=True)
 
 
@@ -33,7 +48,9 @@ def splice(tmp_path) -> pd.DataFrame:
 def frames(draw):
     """Frames with many exact duplicates, some conflicting labels, 2-3 strata."""
     n = draw(st.integers(10, 80))
-    seqs = draw(st.lists(st.text("ACGT", min_size=2, max_size=3), min_size=n, max_size=n))
+    seqs = draw(
+        st.lists(st.text("ACGT", min_size=2, max_size=3), min_size=n, max_size=n)
+    )
     labels = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n))
     return pd.DataFrame({"sequence": seqs, "label": labels})
 
@@ -42,14 +59,30 @@ def _seqs(*parts) -> list[set]:
     return [set(p["sequence"]) for p in parts]
 
 
-# --------------------------------------------------------------------------- deduplicate
+# ---------------------------------------------------------------------------
+# deduplicate
+
 
 def test_deduplicate_drops_copies_and_conflicts(toy):
     out = deduplicate(toy)
-    assert out["sequence"].tolist() == ["AAA", "CCC", "TTT", "ACG"]  # GGG has labels x and y
+    # GGG has labels x and y
+    assert out["sequence"].tolist() == [
+        "AAA",
+        "CCC",
+        "TTT",
+        "ACG",
+    ]
     assert out.index.tolist() == [10, 11, 14, 17]  # first copies, original index
-    assert deduplicate(toy, label_col=None)["sequence"].tolist() == ["AAA", "CCC", "GGG", "TTT", "ACG"]
-    with pytest.raises(ValueError, match=r"'GGG' with labels \['x', 'y'\] \(rows \[13, 15\]\)"):
+    assert deduplicate(toy, label_col=None)["sequence"].tolist() == [
+        "AAA",
+        "CCC",
+        "GGG",
+        "TTT",
+        "ACG",
+    ]
+    with pytest.raises(
+        ValueError, match=r"'GGG' with labels \['x', 'y'\] \(rows \[13, 15\]\)"
+    ):
         deduplicate(toy, conflicts="error")
     with pytest.raises(ValueError, match="conflicts must be"):
         deduplicate(toy, conflicts="keep")
@@ -58,20 +91,34 @@ def test_deduplicate_drops_copies_and_conflicts(toy):
 
 
 def test_duplicate_summary(toy):
-    assert duplicate_summary(toy) == {"records": 8, "distinct": 5, "repeated": 3, "extra_copies": 3,
-                                      "conflicting": 1, "conflicting_records": 2}
+    assert duplicate_summary(toy) == {
+        "records": 8,
+        "distinct": 5,
+        "repeated": 3,
+        "extra_copies": 3,
+        "conflicting": 1,
+        "conflicting_records": 2,
+    }
 
 
 @needs_mirror
 def test_uci_splice_duplication_numbers(splice):
-    assert duplicate_summary(splice) == {"records": 3190, "distinct": 3005, "repeated": 125,
-                                         "extra_copies": 185, "conflicting": 1, "conflicting_records": 2}
+    assert duplicate_summary(splice) == {
+        "records": 3190,
+        "distinct": 3005,
+        "repeated": 125,
+        "extra_copies": 185,
+        "conflicting": 1,
+        "conflicting_records": 2,
+    }
     dedup = deduplicate(splice)
     assert len(dedup) == 3004 and dedup["sequence"].is_unique
     assert dedup["label"].value_counts().to_dict() == {"N": 1653, "EI": 679, "IE": 672}
 
 
-# --------------------------------------------------------------------------- train/val/test
+# ---------------------------------------------------------------------------
+# train/val/test
+
 
 @needs_mirror
 def test_splice_split_no_leakage_and_strata(splice):
@@ -90,7 +137,9 @@ def test_splice_split_no_leakage_and_strata(splice):
 
 
 def test_split_without_dedupe_keeps_copies_together(toy):
-    train, val, test = train_val_test_split(toy, (0.5, 0.25, 0.25), dedupe=False, seed=3)
+    train, val, test = train_val_test_split(
+        toy, (0.5, 0.25, 0.25), dedupe=False, seed=3
+    )
     assert len(train) + len(val) + len(test) == len(toy)
     a, b, c = _seqs(train, val, test)
     assert not (a & b or a & c or b & c)
@@ -116,10 +165,12 @@ def test_split_properties(df, seed, val):
     assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
     for label, n in dedup["label"].value_counts().items():
         for part, f in zip(parts, fractions):
-            assert abs((part["label"] == label).sum() - f * n) < 1  # largest remainder per stratum
+            # largest remainder per stratum
+            assert abs((part["label"] == label).sum() - f * n) < 1
 
 
 # --------------------------------------------------------------------------- k-fold
+
 
 @pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")
 @settings(max_examples=40, deadline=None)
@@ -137,7 +188,8 @@ def test_kfold_partitions_distinct_sequences(df, k, stratified):
     out, folds = dedup_kfold(df, k, stratify="label" if stratified else None, seed=0)
     assert out.equals(dedup) and len(folds) == k
     tests = np.concatenate([test for _, test in folds])
-    assert sorted(tests) == list(range(len(out)))  # every distinct sequence tested exactly once
+    # every distinct sequence tested exactly once
+    assert sorted(tests) == list(range(len(out)))
     for train, test in folds:
         assert not set(out["sequence"].iloc[train]) & set(out["sequence"].iloc[test])
         assert len(train) + len(test) == len(out)
@@ -156,12 +208,15 @@ def test_kfold_stratified_on_splice(splice):
 @needs_mirror
 def test_leave_one_out_on_promoters(tmp_path):
     from gdl_utils.datasets import load_uci_promoters
+
     df = load_uci_promoters(cache_dir=tmp_path / "cache", mirror=MIRROR, offline=True)
     for n_splits in ("loo", 106):
         dedup, folds = dedup_kfold(df, n_splits)
         assert len(dedup) == 106 and len(folds) == 106
         assert [test.tolist() for _, test in folds] == [[i] for i in range(106)]
-        assert all(len(train) == 105 and i not in train for i, (train, _) in enumerate(folds))
+        assert all(
+            len(train) == 105 and i not in train for i, (train, _) in enumerate(folds)
+        )
     with pytest.raises(ValueError, match=r"\[2, 106\]"):
         dedup_kfold(df, 107)
     with pytest.raises(ValueError, match="n_splits must be"):
@@ -170,19 +225,26 @@ def test_leave_one_out_on_promoters(tmp_path):
 
 def test_kfold_stratified_needs_enough_members(toy):
     with pytest.raises(ValueError, match="no class has n_splits=3"):
-        dedup_kfold(toy, 3, stratify="label")  # 4 distinct sequences: AAA, ACG (x), CCC, TTT (y)
+        # 4 distinct sequences: AAA, ACG (x), CCC, TTT (y)
+        dedup_kfold(toy, 3, stratify="label")
 
 
-# ------------------------------------------------------------------- index convention (CONTRIBUTING)
+# ------------------------------------------------------------------- index convention
+# (CONTRIBUTING)
 def test_parts_keep_labels_and_positions_index_arrays(toy):
-    """Frames keep the original labels; positions() turns a part into row positions for arrays."""
+    """Frames keep the original labels; positions() turns a part into row positions for
+    arrays."""
     X = np.arange(len(toy)) * 10  # one array row per frame row
-    train, val, test = train_val_test_split(toy, (0.5, 0.25, 0.25), seed=0, label_col=None)
+    train, val, test = train_val_test_split(
+        toy, (0.5, 0.25, 0.25), seed=0, label_col=None
+    )
     for part in (train, val, test):
         assert set(part.index) <= set(toy.index)  # labels 10..17, not positions
         pos = positions(toy, part)
         assert pos.dtype == np.int64
-        np.testing.assert_array_equal(X[pos] // 10, [toy.index.get_loc(i) for i in part.index])
+        np.testing.assert_array_equal(
+            X[pos] // 10, [toy.index.get_loc(i) for i in part.index]
+        )
         assert toy.iloc[pos]["sequence"].tolist() == part["sequence"].tolist()
     with pytest.raises(ValueError, match="label 99 of the part is not in the frame"):
         positions(toy, [10, 99])
@@ -190,23 +252,37 @@ def test_parts_keep_labels_and_positions_index_arrays(toy):
 
 def test_kfold_returns_positions_into_the_dedup_frame(toy):
     dedup, folds = dedup_kfold(toy, 2, seed=0)
-    assert list(dedup.index) == [10, 11, 14, 17]  # labels kept; GGG (labels x and y) is dropped
+    # labels kept; GGG (labels x and y) is dropped
+    assert list(dedup.index) == [
+        10,
+        11,
+        14,
+        17,
+    ]
     for tr, te in folds:
         assert tr.dtype == np.int64 and te.dtype == np.int64
-        assert set(tr) | set(te) == set(range(len(dedup)))  # positions 0..n-1, not labels
+        # positions 0..n-1, not labels
+        assert set(tr) | set(te) == set(range(len(dedup)))
 
 
 def test_duplicate_index_labels_are_refused(toy):
-    """With repeated labels, a part's labels would select the wrong rows: refuse, naming the fix."""
+    """With repeated labels, a part's labels would select the wrong rows: refuse,
+    naming the fix."""
     bad = toy.set_axis([0, 1, 2, 3, 0, 1, 2, 3])
-    for call in (lambda: train_val_test_split(bad, seed=0), lambda: dedup_kfold(bad, 2, seed=0),
-                 lambda: positions(bad, bad.iloc[:2])):
-        with pytest.raises(ValueError, match=r"duplicate labels \(e\.g\. 0\).*reset_index"):
+    for call in (
+        lambda: train_val_test_split(bad, seed=0),
+        lambda: dedup_kfold(bad, 2, seed=0),
+        lambda: positions(bad, bad.iloc[:2]),
+    ):
+        with pytest.raises(
+            ValueError, match=r"duplicate labels \(e\.g\. 0\).*reset_index"
+        ):
             call()
 
 
 def test_seed_defaults_to_none_and_none_still_splits(toy):
     import inspect
+
     for func in (train_val_test_split, dedup_kfold):
         assert inspect.signature(func).parameters["seed"].default is None
     parts = train_val_test_split(toy, (0.5, 0.25, 0.25), label_col=None)

@@ -102,7 +102,12 @@ def test_check_int_rejects(value, error, message):
 
 @pytest.mark.parametrize(
     "value, error",
-    [(float("nan"), ValueError), (-0.1, ValueError), (1.5, ValueError), ("0.5", TypeError)],
+    [
+        (float("nan"), ValueError),
+        (-0.1, ValueError),
+        (1.5, ValueError),
+        ("0.5", TypeError),
+    ],
 )
 def test_check_fraction_rejects(value, error):
     with pytest.raises(error, match="gc must"):
