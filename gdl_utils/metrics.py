@@ -113,7 +113,7 @@ def accuracy(y_true, y_pred) -> float:
     y_true, y_pred : (N,) labels (or (N, T) for exact per-element agreement); fractional
         values (scores,
     logits, probabilities) raise ``ValueError``: threshold them first.
-    Used in: chapter 1 on.
+    Used in: chapters 2 and 3.
     """
     t, p = _pair(y_true, y_pred, "accuracy", "y_pred")
     _labels(p, "accuracy")
@@ -135,7 +135,7 @@ def per_class_error(y_true, y_pred, labels: Sequence | None = None) -> pd.Series
     -------
     pandas.Series indexed by class label (name "error_%"), values in percent.
 
-    Used in: chapters 1 and 2 (splice-junction classes, as in the UCI benchmark tables).
+    Used in: chapter 2 (splice-junction classes, as in the UCI benchmark tables).
     """
     t, p = _pair(y_true, y_pred, "per_class_error", "y_pred")
     _labels(p, "per_class_error")
@@ -208,7 +208,7 @@ def mcc(y_true, y_pred) -> float:
     """Matthews correlation coefficient in [-1, 1] (0 for chance or a constant
     prediction).
 
-    y_true, y_pred : (N,) labels (binary or multi-class). Used in: chapter 1 on.
+    y_true, y_pred : (N,) labels (binary or multi-class). Used in: no notebook yet.
     """
     t, p = _pair(y_true, y_pred, "mcc", "y_pred")
     _labels(p, "mcc")

@@ -138,7 +138,7 @@ def information_content(ppm, background=None) -> np.ndarray:
 
     Returns
     -------
-    (w,) float array. Used in: chapter 1 (sequence logos), chapter 3.
+    (w,) float array. Used in: chapter 1 (sequence logos).
     """
     ppm = _check_matrix(ppm, "ppm", ppm=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -303,7 +303,8 @@ def sample_motif(ppm, n: int, rng=None) -> list[str]:
     """``n`` instances drawn column by column from a ``(4, w)`` PPM; ``rng`` is a numpy
     Generator or seed.
 
-    Returns a list of ``n`` strings of length ``w``. Used in: chapter 1 (simulation).
+    Returns a list of ``n`` strings of length ``w``. Used in: no notebook directly (the
+    simulations of :mod:`gdl_utils.simulate` call it).
     """
     ppm = _check_matrix(ppm, "ppm", ppm=True)
     n = check_int(n, "n", 0)

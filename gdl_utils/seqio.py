@@ -216,7 +216,7 @@ def write_fasta(
         sequence holding characters outside ``NUCLEOTIDES`` (record index, character and
         position).
 
-    Used in: ch. 1 (exporting simulated sequences).
+    Used in: no notebook yet (exporting sequences for other tools).
     """
     if width is not None and width < 1:
         raise ValueError(f"width must be >= 1 or None, got {width}")
@@ -315,7 +315,7 @@ def read_bed(path: str | os.PathLike) -> pd.DataFrame:
         end, a strand other
         than + - ., bytes that are not UTF-8, or a truncated ``.gz``.
 
-    Used in: ch. 1 (peaks and binding sites as intervals), ch. 3.
+    Used in: no notebook yet (intervals arrive with the data of chapters 4-10).
     """
     rows, linenos = _bed_fields(path)
     if not rows:
