@@ -1,45 +1,72 @@
-"""Cross-validation for torch models: out-of-fold predictions with a fresh model per fold.
+"""Cross-validation for torch models: out-of-fold predictions, a fresh model per fold.
 
 Used in: chapter 2 (UCI splice 10-fold CV, promoter leave-one-out) and later chapters.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch.nn as nn
 
-from .training import fit, predict, set_seed
+from .runtime import set_seed
+from .training import fit, predict
 
 
-def cross_val_predict(make_model: Callable[[], nn.Module], X, y, folds: Iterable, *, loss_fn: Callable,
-                      seed: int = 0, activation: str | None = None, **fit_kwargs) -> np.ndarray:
-    """Train a fresh ``make_model()`` on each fold's training rows and predict its test rows.
+def cross_val_predict(
+    make_model: Callable[[], nn.Module],
+    X,
+    y,
+    folds: Iterable,
+    *,
+    loss_fn: Callable,
+    seed: int = 0,
+    activation: str | None = None,
+    **fit_kwargs,
+) -> np.ndarray:
+    """Train a fresh ``make_model()`` per fold on its training rows, predict the rest.
 
     Parameters
     ----------
-    make_model : callable returning a new, untrained ``nn.Module`` (called once per fold)
+    make_model : callable returning a new, untrained ``nn.Module`` (called once per
+        fold)
     X : (N, ...) array, e.g. (N, 4, L) one-hot DNA
     y : (N,) or (N, T) targets (see :func:`gdl_utils.training.fit` for the target rule)
     folds : iterable of ``(train_idx, test_idx)`` integer arrays, e.g. from
-        :func:`gdl_utils.splits.dedup_kfold`; every row should be in exactly one test part
+        :func:`gdl_utils.splits.dedup_kfold`; every row should be in exactly one test
+        part
     loss_fn : passed to :func:`~gdl_utils.training.fit`
-    seed : fold ``k`` is initialised and trained with ``seed + k`` (reproducible, different per fold)
-    activation : passed to :func:`~gdl_utils.training.predict` (None: raw outputs, e.g. logits)
-    **fit_kwargs : further :func:`~gdl_utils.training.fit` options (epochs, lr, batch_size, ...)
+    seed : fold ``k`` is initialised and trained with ``seed + k`` (reproducible,
+        different per fold)
+    activation : passed to :func:`~gdl_utils.training.predict` (None: raw outputs, e.g.
+        logits)
+    **fit_kwargs : further :func:`~gdl_utils.training.fit` options (epochs, lr,
+        batch_size, ...)
 
     Returns
     -------
     (N, n_outputs) float32 array of out-of-fold outputs; rows in no test part are NaN.
+
+    Used in: chapter 2 (UCI splice and promoter cross-validation).
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
-        raise ValueError(f"cross_val_predict: X has {len(X)} rows (shape {X.shape}) but y has {len(y)}")
+        raise ValueError(
+            f"cross_val_predict: X has {len(X)} rows (shape {X.shape})"
+            f" but y has {len(y)}"
+        )
     out = None
     for k, (train_idx, test_idx) in enumerate(folds):
         set_seed(seed + k)  # the initial weights, too, are reproducible fold by fold
         model = make_model()
-        fit(model, (X[train_idx], y[train_idx]), loss_fn=loss_fn, seed=seed + k, **fit_kwargs)
+        fit(
+            model,
+            (X[train_idx], y[train_idx]),
+            loss_fn=loss_fn,
+            seed=seed + k,
+            **fit_kwargs,
+        )
         pred = predict(model, X[test_idx], activation=activation)
         if out is None:
             out = np.full((len(X),) + pred.shape[1:], np.nan, dtype=np.float32)

@@ -5,16 +5,16 @@ available), so the same unit tests exercise the GPU code paths on a GPU machine.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import torch
 
-# Under pytest-xdist two workers share the machine's cores: one intra-op thread each avoids
-# oversubscription, which makes small CPU kernels (e.g. BCE losses) many times slower.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    torch.set_num_threads(1)
+from gdl_utils.runtime import set_threads
+
+# One intra-op thread per test process (or OMP_NUM_THREADS): the test models are tiny, and
+# under pytest-xdist the workers share the machine's cores; oversubscription makes small
+# CPU kernels (e.g. BCE losses) many times slower.
+set_threads()
 
 
 def available_devices() -> list[str]:

@@ -32,27 +32,29 @@ def test_deepbind_shapes_any_length(device, rng, length):
     assert model.first_layer is model.conv and model.first_layer.weight.shape == (8, 4, 24)
 
 
-@pytest.mark.parametrize("pool", ["max", "avg", "maxavg"])
-def test_deepbind_pooling_options(pool, rng):
-    out = DeepBind(n_filters=4, kernel_size=5, pool=pool, hidden=0)(random_one_hot(rng, 3, 30))
-    assert out.shape == (3, 1)
+@pytest.mark.parametrize("global_pool", ["max", "avg", "maxavg"])
+def test_deepbind_pooling_options(global_pool, rng):
+    model = DeepBind(n_filters=4, kernel_size=5, global_pool=global_pool, hidden=0)
+    assert model(random_one_hot(rng, 3, 30)).shape == (3, 1)
+    assert model.head[-1].in_features == (8 if global_pool == "maxavg" else 4)
 
 
 def test_deepbind_rejects_short_or_misshaped_input(rng):
     model = DeepBind(kernel_size=24)
     with pytest.raises(ValueError, match="length 23 is shorter"):
         model(random_one_hot(rng, 2, 23))
-    with pytest.raises(ValueError, match=r"\(batch, 4, length\)"):
+    with pytest.raises(ValueError, match=r"DeepBind: input: expected one-hot shape \(N, 4, L\)"):
         model(torch.zeros(2, 5, 40))
     with pytest.raises(ValueError, match="dropout"):
         DeepBind(dropout=1.5)
     with pytest.raises(ValueError, match="global_pool"):
-        DeepBind(pool="sum")
+        DeepBind(global_pool="sum")
 
 
 @pytest.mark.parametrize("length", [100, 200, 333])
 def test_multitask_shapes_and_length_independence(device, rng, length):
-    model = MultiTaskCNN(7).to(device).eval()
+    model = MultiTaskCNN(n_outputs=7).to(device).eval()
+    assert model.n_outputs == 7
     out = model(random_one_hot(rng, 4, length).to(device))
     assert out.shape == (4, 7) and torch.isfinite(out).all()
     assert isinstance(model.first_layer, nn.Conv1d) and model.first_layer.weight.shape == (64, 4, 15)

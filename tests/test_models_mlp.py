@@ -10,15 +10,6 @@ from hypothesis import strategies as st
 from gdl_utils.models.mlp import MLP, Perceptron, one_hot_weights, perceptron_loss, perceptron_rule
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These models are tiny: one CPU thread is faster than two that wait for each other (restored after)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def separable_data(rng, n=200, d=5, margin=0.2):
     """Points on either side of a random hyperplane, at least ``margin`` away from it."""
     w_true = rng.normal(size=d)
@@ -154,13 +145,13 @@ def test_perceptron_loss_shape_mismatch():
 # ---------------------------------------------------------------- modules
 
 
-@pytest.mark.parametrize("n_classes", [1, 3])
-def test_forward_shapes_one_hot_and_features(device, n_classes):
-    for model in (Perceptron(4 * 10, n_classes), MLP(4 * 10, hidden=(16, 8), n_classes=n_classes, dropout=0.1)):
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_forward_shapes_one_hot_and_features(device, n_outputs):
+    for model in (Perceptron(4 * 10, n_outputs), MLP(4 * 10, hidden=(16, 8), n_outputs=n_outputs, dropout=0.1)):
         model = model.to(device)
-        assert model(torch.zeros(5, 4, 10, device=device)).shape == (5, n_classes)
+        assert model(torch.zeros(5, 4, 10, device=device)).shape == (5, n_outputs)
         out = model(torch.zeros(2, 40, device=device))
-        assert out.shape == (2, n_classes) and out.device.type == device.type
+        assert out.shape == (2, n_outputs) and out.device.type == device.type
 
 
 def test_flattening_is_channel_major():
@@ -223,7 +214,7 @@ def test_mlp_overfits_random_one_hot_multiclass(device, rng):
     torch.manual_seed(0)
     x = torch.as_tensor(random_one_hot(rng, 32, 12), device=device)
     y = torch.as_tensor(rng.integers(0, 3, size=32), device=device)
-    mlp = train_full_batch(MLP(48, hidden=(64,), n_classes=3).to(device), x, y, torch.nn.CrossEntropyLoss(), 200)
+    mlp = train_full_batch(MLP(48, hidden=(64,), n_outputs=3).to(device), x, y, torch.nn.CrossEntropyLoss(), 200)
     assert (mlp(x).argmax(1) == y).all()
 
 

@@ -1,7 +1,10 @@
-"""Tests for gdl_utils.training and gdl_utils.checkpoint: fit, predict, devices, checkpoints."""
+"""Tests for gdl_utils.training: make_loader, fit (plain path, precision, early stopping,
+output, input checks) and predict. The step contract (CTC, VAE, GNN, masked LM) is tested
+in test_contract.py, checkpoints in test_checkpoint.py, devices and seeds in
+test_runtime.py."""
 from __future__ import annotations
 
-import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -10,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from gdl_utils import training
-from gdl_utils.training import (History, fit, get_device, load_checkpoint, make_loader, predict,
-                                save_checkpoint, set_seed)
+from gdl_utils.checkpoint import load_model
+from gdl_utils.models import MLP
+from gdl_utils.training import History, fit, make_loader, predict, set_seed
 
 BCE = nn.BCEWithLogitsLoss()
 
@@ -40,48 +43,6 @@ def zero_linear():
     model = nn.Linear(1, 1, bias=False)
     nn.init.zeros_(model.weight)
     return model
-
-
-# ------------------------------------------------------------------------------------------ devices, seeds
-def test_get_device_default_and_prefer(device):
-    assert get_device().type in {"cpu", "cuda", "mps"}
-    assert get_device("cpu") == torch.device("cpu")
-    assert get_device(device) == device  # a torch.device is accepted as is
-
-
-@pytest.mark.parametrize("bad", ["banana", "tpu:0"])
-def test_get_device_rejects_unknown(bad):
-    with pytest.raises(ValueError, match="get_device"):
-        get_device(bad)
-
-
-def test_get_device_rejects_unavailable():
-    missing = "cuda:64" if torch.cuda.is_available() else "cuda"
-    with pytest.raises(ValueError, match="requested"):
-        get_device(missing)
-    if not training._available()["mps"]:
-        with pytest.raises(ValueError, match="mps"):
-            get_device("mps")
-
-
-def test_get_device_prefers_cuda_then_mps(monkeypatch):
-    monkeypatch.setattr(training, "_available", lambda: {"cuda": False, "mps": True, "cpu": True})
-    assert get_device() == torch.device("mps")
-    monkeypatch.setattr(training, "_available", lambda: {"cuda": True, "mps": True, "cpu": True})
-    assert get_device() == torch.device("cuda")
-
-
-def test_set_seed_resets_all_generators():
-    def draw():
-        import random
-        return random.random(), np.random.rand(), torch.rand(1).item()
-
-    set_seed(7)
-    first = draw()
-    set_seed(7)
-    assert draw() == first
-    set_seed(8)
-    assert draw() != first
 
 
 # ------------------------------------------------------------------------------------------------ loaders
@@ -202,17 +163,32 @@ class AutocastProbe(nn.Module):
         return out
 
 
-def test_amp_only_on_cuda(device, rng):
+def test_default_precision_per_device(device, rng):
     X, y = separable(rng, n=32)
     probe = AutocastProbe()
-    hist = fit(probe, (X, y), (X, y), loss_fn=BCE, epochs=2, batch_size=32, device=device, verbose=False)
+    hist = fit(probe, (X, y), (X, y), loss_fn=BCE, epochs=2, batch_size=32, device=device,
+               verbose=False)
     if device.type == "cuda":
-        assert hist.amp and probe.seen == {(True, torch.float16)}
+        bf16 = torch.cuda.is_bf16_supported()
+        assert hist.precision == ("bf16" if bf16 else "fp16") and hist.amp
+        assert probe.seen == {(True, torch.bfloat16 if bf16 else torch.float16)}
     else:
-        assert not hist.amp and probe.seen == {(False, torch.float32)}
-        with pytest.raises(ValueError, match="amp=True needs a CUDA device"):
-            fit(probe, (X, y), loss_fn=BCE, epochs=1, device=device, amp=True, verbose=False)
+        assert hist.precision == "fp32" and not hist.amp
+        assert probe.seen == {(False, torch.float32)}
     assert next(probe.parameters()).dtype == torch.float32  # master weights stay fp32
+
+
+def test_explicit_precision_is_checked_and_recorded(rng):
+    X, y = separable(rng, n=32)
+    probe = AutocastProbe()
+    hist = fit(probe, (X, y), loss_fn=BCE, epochs=2, device="cpu", precision="bf16",
+               verbose=False)
+    assert hist.precision == "bf16" and probe.seen == {(True, torch.bfloat16)}
+    assert hist.to_frame()["train_loss"].notna().all()
+    with pytest.raises(ValueError, match="fp16.*not available on cpu"):
+        fit(probe, (X, y), loss_fn=BCE, epochs=1, device="cpu", precision="fp16")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        fit(probe, (X, y), loss_fn=BCE, epochs=1, device="cpu", precision="half")
 
 
 def test_gradient_clipping_bounds_the_step():
@@ -233,6 +209,8 @@ def test_fit_input_errors(rng):
         fit(model, (X, y), loss_fn=BCE, patience=2, device="cpu")
     with pytest.raises(ValueError, match="train must be"):
         fit(model, X, loss_fn=BCE, device="cpu")
+    with pytest.raises(ValueError, match="give loss_fn"):
+        fit(model, (X, y), device="cpu")
     with pytest.raises(ValueError, match="optimizer"):
         fit(model, (X, y), loss_fn=BCE, optimizer="lbfgs", device="cpu")
     with pytest.raises(FloatingPointError, match="epoch 1"):
@@ -260,7 +238,7 @@ def test_progress_output(progress, verbose, ci, lines, capsys, monkeypatch, rng)
 @pytest.mark.parametrize("ci, bar", [("", True), ("true", False)])
 def test_progress_bar_only_on_a_terminal_outside_ci(ci, bar, capsys, monkeypatch, rng):
     monkeypatch.setenv("CI", ci)
-    monkeypatch.setattr(training.sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     X, y = separable(rng, n=16)
     fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=3, batch_size=16, device="cpu", progress=True)
     out = capsys.readouterr().out
@@ -285,44 +263,129 @@ def test_predict_activations(device, rng):
         predict(model, X, activation="relu")
 
 
-# -------------------------------------------------------------------------------------------- checkpoints
-def test_checkpoint_round_trip(tmp_path, device):
-    set_seed(1)
-    model = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Linear(5, 2))
-    path = save_checkpoint(model, tmp_path / "sub" / "m.pt", epoch=3, hidden=[5], note="ok")
-    clone = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Linear(5, 2))
-    meta = load_checkpoint(clone, path, device=device)
-    assert meta == {"epoch": 3, "hidden": [5], "note": "ok"}
-    for (name, a), b in zip(model.state_dict().items(), clone.state_dict().values()):
-        assert b.device.type == device.type, name
-        torch.testing.assert_close(a, b.cpu(), rtol=0, atol=0)
 
 
-def test_checkpoint_uses_weights_only(tmp_path, monkeypatch):
-    model = nn.Linear(2, 1)
-    path = save_checkpoint(model, tmp_path / "m.pt")
-    calls = []
-    real_load = torch.load
-    monkeypatch.setattr(torch, "load", lambda *a, **kw: calls.append(kw) or real_load(*a, **kw))
-    assert load_checkpoint(nn.Linear(2, 1), path) == {}
-    assert calls and calls[0].get("weights_only") is True
-    monkeypatch.undo()
-    # a file with an arbitrary pickled object is refused
-    torch.save({"state_dict": model.state_dict(), "payload": pickle.Unpickler}, tmp_path / "evil.pt")
-    with pytest.raises(pickle.UnpicklingError):
-        load_checkpoint(nn.Linear(2, 1), tmp_path / "evil.pt")
+# ----------------------------------------------------------------- predict: eval mode
+class NoisyNet(nn.Module):
+    """Dropout and batch norm: train-mode outputs are random and batch-dependent."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(3, 16), nn.BatchNorm1d(16), nn.ReLU(),
+                                 nn.Dropout(0.5), nn.Linear(16, 2))
+
+    def forward(self, x):
+        return self.net(x)
 
 
-def test_checkpoint_errors(tmp_path):
-    path = save_checkpoint(nn.Linear(4, 2), tmp_path / "m.pt")
-    mismatch = r"saved from a Linear.*weight: checkpoint \(2, 4\) vs model \(3, 4\)"
-    with pytest.raises(ValueError, match=mismatch):
-        load_checkpoint(nn.Linear(4, 3), path)
-    with pytest.raises(ValueError, match="missing from checkpoint"):
-        load_checkpoint(nn.Sequential(nn.Linear(4, 2)), path)
-    with pytest.raises(ValueError, match="'when'.*JSON"):
-        save_checkpoint(nn.Linear(4, 2), tmp_path / "x.pt", when=object())
-    with pytest.raises(FileNotFoundError):
-        load_checkpoint(nn.Linear(4, 2), tmp_path / "absent.pt")
-    torch.save(nn.Linear(4, 2).state_dict(), tmp_path / "bare.pt")  # a plain state_dict also loads
-    assert load_checkpoint(nn.Linear(4, 2), tmp_path / "bare.pt") == {}
+def test_predict_uses_eval_mode_and_restores_the_model(device, rng):
+    X, _ = separable(rng, n=40)
+    set_seed(0)
+    model = NoisyNet().to(device)
+    with torch.no_grad():  # move the running statistics away from their initial values
+        model(torch.as_tensor(X, device=device) * 3 + 1)
+        train_out = model(torch.as_tensor(X, device=device)).cpu().numpy()
+        expected = model.eval()(torch.as_tensor(X, device=device)).cpu().numpy()
+    model.train()
+    got = predict(model, X, batch_size=7)  # batches of 7 in train mode would differ too
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(train_out, expected, atol=1e-3)  # the test can fail
+    np.testing.assert_array_equal(predict(model, X), got)  # deterministic
+    assert model.training  # mode restored
+
+
+def test_predict_on_another_device_restores_the_device(device, rng):
+    X, _ = separable(rng, n=10)
+    model = nn.Linear(3, 2)  # on the CPU
+    out = predict(model, X, device=device)
+    assert out.shape == (10, 2) and next(model.parameters()).device.type == "cpu"
+
+
+def test_predict_any_batch_structure(rng):
+    X, _ = separable(rng, n=12)
+
+    class DictModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(3, 2)
+
+        def forward(self, x):
+            return {"logits": self.linear(x), "hidden": (x * 2, x.sum(1))}
+
+        def predict_step(self, batch):
+            return self(batch["x"])
+
+    model = DictModel()
+    batches = [{"x": torch.as_tensor(X[:5])}, {"x": torch.as_tensor(X[5:])}]
+    out = predict(model, batches)
+    assert set(out) == {"logits", "hidden"} and out["logits"].shape == (12, 2)
+    assert out["hidden"][0].shape == (12, 3) and out["hidden"][1].shape == (12,)
+    np.testing.assert_allclose(out["hidden"][1], X.sum(1), rtol=1e-5)
+    chosen = predict(model, batches, forward=lambda m, b: m.linear(b["x"]))
+    np.testing.assert_allclose(chosen, out["logits"])
+    with pytest.raises(TypeError, match="returned a str"):
+        predict(model, batches, forward=lambda m, b: "oops")
+    with pytest.raises(ValueError, match="no batches"):
+        predict(model, [])
+
+
+# ------------------------------------------------------------ inputs: dtypes, labels
+def test_int8_one_hot_trains_and_predicts_like_float(rng):
+    codes = rng.integers(0, 4, size=(64, 10))
+    onehot = np.eye(4, dtype=np.int8)[codes].transpose(0, 2, 1)  # (64, 4, 10) int8
+    y = (codes[:, 3] == 2).astype(np.float32)
+    out = {}
+    for dtype in (np.int8, np.uint8, bool, np.float32):
+        set_seed(0)
+        model = MLP(40, hidden=(8,))
+        fit(model, (onehot.astype(dtype), y), loss_fn=BCE, epochs=3, seed=0, device="cpu",
+            verbose=False)
+        out[dtype] = predict(model, onehot.astype(dtype))
+    for dtype in (np.int8, np.uint8, bool):
+        np.testing.assert_array_equal(out[dtype], out[np.float32])
+
+
+def test_integer_token_ids_stay_integers_for_embeddings(rng):
+    tokens = rng.integers(0, 5, size=(20, 7)).astype(np.int8)
+    model = nn.Sequential(nn.Embedding(5, 3), nn.Flatten(), nn.Linear(21, 1))
+    assert predict(model, tokens).shape == (20, 1)
+
+
+def test_text_input_says_to_encode_first():
+    model = MLP(8)
+    with pytest.raises(TypeError, match="encode sequences first.*one_hot"):
+        predict(model, ["ACGT", "TTGA"])
+    with pytest.raises(TypeError, match="encode sequences first"):
+        predict(model, np.array(["ACGT", "TTGA"]))
+    with pytest.raises(TypeError, match="make_loader: X is a <U4 array"):
+        fit(model, (np.array(["ACGT", "TTGA"]), np.array([0, 1])), loss_fn=BCE)
+
+
+@pytest.mark.parametrize("labels", [[0, 2], [-1, 1], [0, np.nan]])
+def test_bce_rejects_labels_outside_zero_one(labels, rng):
+    X, _ = separable(rng, n=16)
+    y = np.array(labels * 8, dtype=np.float32)
+    shown = str(labels[1])
+    with pytest.raises(ValueError, match=rf"train labels must lie in \[0, 1\].*{shown}"):
+        fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=1, device="cpu")
+    good = np.array([0, 1] * 8)
+    with pytest.raises(ValueError, match="val labels"):
+        fit(nn.Linear(3, 1), (X, good), (X, y), loss_fn=nn.BCELoss(), device="cpu")
+    soft = np.linspace(0, 1, 16)  # probabilities are fine
+    fit(nn.Linear(3, 1), (X, soft), loss_fn=BCE, epochs=1, device="cpu", verbose=False)
+
+
+# --------------------------------------------------------------- checkpoints from fit
+def test_fit_checkpoints_the_best_epoch(tmp_path):
+    train, val = early_stopping_data()
+    set_seed(0)
+    model = MLP(1, hidden=())
+    nn.init.zeros_(model.net[0].weight)
+    path = tmp_path / "best.pt"
+    hist = fit(model, train, val, loss_fn=BCE, lr=0.05, optimizer="sgd", batch_size=16,
+               epochs=40, seed=0, checkpoint=path, verbose=False)
+    best = load_model(path)
+    assert best.checkpoint_metadata["epoch"] == hist.best_epoch < 40
+    logits = torch.as_tensor(predict(best, val[0])[:, 0])
+    val_loss = BCE(logits, torch.as_tensor(val[1], dtype=torch.float32)).item()
+    assert val_loss == pytest.approx(hist.epochs[hist.best_epoch - 1]["val_loss"], abs=1e-5)

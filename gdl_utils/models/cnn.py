@@ -27,6 +27,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .._util import check_onehot
+from .registry import register
+
 __all__ = ["DeepBind", "MultiTaskCNN", "RCAveraged", "reverse_complement_onehot"]
 
 GLOBAL_POOLS = ("max", "avg", "maxavg")
@@ -37,14 +40,12 @@ def reverse_complement_onehot(x: torch.Tensor) -> torch.Tensor:
 
     Used in: chapter 3 (strand symmetry, :class:`RCAveraged`).
     """
-    if x.dim() != 3 or x.shape[1] != 4:
-        raise ValueError(f"reverse_complement_onehot: expected (batch, 4, length), got {tuple(x.shape)}")
+    check_onehot(x, "reverse_complement_onehot: x", batched=True)
     return x.flip(dims=(1, 2))
 
 
 def _check_input(x: torch.Tensor, min_length: int, where: str) -> None:
-    if x.dim() != 3 or x.shape[1] != 4:
-        raise ValueError(f"{where}: expected one-hot input of shape (batch, 4, length), got {tuple(x.shape)}")
+    check_onehot(x, f"{where}: input", batched=True)
     if x.shape[2] < min_length:
         raise ValueError(f"{where}: input length {x.shape[2]} is shorter than the minimum {min_length} "
                          f"this architecture needs")
@@ -76,11 +77,12 @@ def _check_common(where: str, dropout: float, n_outputs: int, hidden: int, globa
         raise ValueError(f"{where}: global_pool must be one of {GLOBAL_POOLS}, got {global_pool!r}")
 
 
+@register
 class DeepBind(nn.Module):
     """DeepBind-style single-task CNN: one convolution scans for motifs, global pooling asks "anywhere?".
 
     ``Conv1d(4 -> n_filters, kernel_size) -> ReLU -> global max pool (and average pool with
-    pool="maxavg", as in DeepBind) -> Linear(hidden) -> ReLU -> Dropout -> Linear(n_outputs)``.
+    global_pool="maxavg", as in DeepBind) -> Linear(hidden) -> ReLU -> Dropout -> Linear(n_outputs)``.
 
     Parameters
     ----------
@@ -94,8 +96,8 @@ class DeepBind(nn.Module):
         Dropout before the output layer.
     n_outputs : int, default 1
         Number of outputs (1 logit for a binding / non-binding task).
-    pool : {"max", "avg", "maxavg"}, default "max"
-        Global pooling over positions.
+    global_pool : {"max", "avg", "maxavg"}, default "max"
+        Global pooling over positions ("maxavg" concatenates both, doubling the head's input).
 
     Shapes
     ------
@@ -106,14 +108,14 @@ class DeepBind(nn.Module):
     """
 
     def __init__(self, n_filters: int = 16, kernel_size: int = 24, hidden: int = 32, dropout: float = 0.25,
-                 n_outputs: int = 1, pool: str = "max"):
+                 n_outputs: int = 1, global_pool: str = "max"):
         super().__init__()
         if n_filters < 1 or kernel_size < 1:
             raise ValueError(f"DeepBind: n_filters and kernel_size must be >= 1, got {n_filters}, {kernel_size}")
-        _check_common("DeepBind", dropout, n_outputs, hidden, pool)
-        self.kernel_size, self.pool = kernel_size, pool
+        _check_common("DeepBind", dropout, n_outputs, hidden, global_pool)
+        self.kernel_size, self.global_pool, self.n_outputs = kernel_size, global_pool, n_outputs
         self.conv = nn.Conv1d(4, n_filters, kernel_size)
-        self.head = _head(n_filters * (2 if pool == "maxavg" else 1), hidden, dropout, n_outputs)
+        self.head = _head(n_filters * (2 if global_pool == "maxavg" else 1), hidden, dropout, n_outputs)
 
     @property
     def first_layer(self) -> nn.Conv1d:
@@ -126,7 +128,7 @@ class DeepBind(nn.Module):
         return torch.relu(self.conv(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(_global_pool(self.first_layer_activations(x), self.pool))
+        return self.head(_global_pool(self.first_layer_activations(x), self.global_pool))
 
 
 def _as_tuple(value, n: int, name: str) -> tuple[int, ...]:
@@ -139,6 +141,7 @@ def _as_tuple(value, n: int, name: str) -> tuple[int, ...]:
     return value
 
 
+@register
 class MultiTaskCNN(nn.Module):
     """DeepSEA/Basset-like multi-task CNN: stacked conv blocks, global pooling, one output per task.
 
@@ -146,11 +149,11 @@ class MultiTaskCNN(nn.Module):
     (no pooling for a pool size of 0 or 1). The first convolution has no padding, so its output position
     ``p`` sees exactly the input window ``x[:, :, p:p + w]`` (what :mod:`gdl_utils.filters` relies on);
     later convolutions use "same" padding. A global pool over the remaining positions makes the network
-    independent of the input length; the head is ``Linear(hidden) -> ReLU -> Dropout -> Linear(n_tasks)``.
+    independent of the input length; the head is ``Linear(hidden) -> ReLU -> Dropout -> Linear(n_outputs)``.
 
     Parameters
     ----------
-    n_tasks : int
+    n_outputs : int
         Number of outputs (tasks); logits for classification (``BCEWithLogitsLoss``) or real values for
         regression (``MSELoss``): the head is the same.
     conv_channels : sequence of int, default (64, 64, 64)
@@ -170,12 +173,12 @@ class MultiTaskCNN(nn.Module):
     Shapes
     ------
     x : (batch, 4, length) one-hot DNA, ``length >= min_length``
-    returns : (batch, n_tasks)
+    returns : (batch, n_outputs)
 
     Used in: chapter 3 (notebooks 03b, 03c, 03d).
     """
 
-    def __init__(self, n_tasks: int, conv_channels: Sequence[int] = (64, 64, 64),
+    def __init__(self, n_outputs: int, conv_channels: Sequence[int] = (64, 64, 64),
                  kernel_sizes: int | Sequence[int] = (15, 7, 7), pool_sizes: int | Sequence[int] = (4, 4, 0),
                  hidden: int = 64, dropout: float = 0.2, batch_norm: bool = True, global_pool: str = "max"):
         super().__init__()
@@ -188,8 +191,8 @@ class MultiTaskCNN(nn.Module):
         if any(k < 1 for k in kernel_sizes) or any(p < 0 for p in pool_sizes):
             raise ValueError(f"MultiTaskCNN: kernel sizes must be >= 1 and pool sizes >= 0, got "
                              f"{kernel_sizes}, {pool_sizes}")
-        _check_common("MultiTaskCNN", dropout, n_tasks, hidden, global_pool)
-        self.n_tasks, self.global_pool = n_tasks, global_pool
+        _check_common("MultiTaskCNN", dropout, n_outputs, hidden, global_pool)
+        self.n_outputs, self.global_pool = n_outputs, global_pool
         self.kernel_sizes, self.pool_sizes = kernel_sizes, pool_sizes
         blocks, width = [], 4
         for i, (c, k, p) in enumerate(zip(conv_channels, kernel_sizes, pool_sizes)):
@@ -200,7 +203,7 @@ class MultiTaskCNN(nn.Module):
             blocks.append(nn.Sequential(*layers))
             width = c
         self.blocks = nn.ModuleList(blocks)
-        self.head = _head(width * (2 if global_pool == "maxavg" else 1), hidden, dropout, n_tasks)
+        self.head = _head(width * (2 if global_pool == "maxavg" else 1), hidden, dropout, n_outputs)
 
     @property
     def min_length(self) -> int:
@@ -237,6 +240,7 @@ class MultiTaskCNN(nn.Module):
         return self.head(_global_pool(h, self.global_pool))
 
 
+@register
 class RCAveraged(nn.Module):
     """Average a model over both strands: ``(model(x) + model(reverse_complement(x))) / 2``.
 

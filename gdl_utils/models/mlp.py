@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .registry import register
+
 __all__ = [
     "Perceptron",
     "MLP",
@@ -47,6 +49,7 @@ def _flatten_input(x: torch.Tensor, in_features: int, where: str) -> torch.Tenso
     return x
 
 
+@register
 class Perceptron(nn.Module):
     """A single linear layer: ``score = x · w + b``; the predicted class is the sign (or arg-max) of the score.
 
@@ -57,29 +60,30 @@ class Perceptron(nn.Module):
     ----------
     in_features : int
         Number of input features; ``4 * length`` for one-hot DNA.
-    n_classes : int, default 1
+    n_outputs : int, default 1
         ``1`` for a binary task (one logit), ``K >= 2`` for ``K`` classes (one score per class).
 
     Shapes
     ------
     x : (batch, 4, length) one-hot DNA or (batch, in_features) features
-    returns : (batch, n_classes) logits
+    returns : (batch, n_outputs) logits
 
     Used in: chapter 2.
     """
 
-    def __init__(self, in_features: int, n_classes: int = 1):
+    def __init__(self, in_features: int, n_outputs: int = 1):
         super().__init__()
-        if in_features < 1 or n_classes < 1:
-            raise ValueError(f"Perceptron: in_features and n_classes must be >= 1, got {in_features}, {n_classes}")
+        if in_features < 1 or n_outputs < 1:
+            raise ValueError(f"Perceptron: in_features and n_outputs must be >= 1, got {in_features}, {n_outputs}")
         self.in_features = in_features
-        self.n_classes = n_classes
-        self.linear = nn.Linear(in_features, n_classes)
+        self.n_outputs = n_outputs
+        self.linear = nn.Linear(in_features, n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear(_flatten_input(x, self.in_features, "Perceptron"))
 
 
+@register
 class MLP(nn.Module):
     """Multilayer perceptron: ``Linear -> ReLU -> Dropout`` per hidden layer, then a linear output layer.
 
@@ -89,7 +93,7 @@ class MLP(nn.Module):
         Number of input features; ``4 * length`` for one-hot DNA.
     hidden : sequence of int, default (64,)
         Width of each hidden layer; its length is the depth. ``()`` gives a single linear layer.
-    n_classes : int, default 1
+    n_outputs : int, default 1
         Number of output logits (1 for binary tasks).
     dropout : float, default 0.0
         Dropout probability after each hidden activation.
@@ -99,7 +103,7 @@ class MLP(nn.Module):
     Shapes
     ------
     x : (batch, 4, length) one-hot DNA or (batch, in_features) features
-    returns : (batch, n_classes) logits
+    returns : (batch, n_outputs) logits
 
     Used in: chapter 2.
     """
@@ -108,23 +112,23 @@ class MLP(nn.Module):
         self,
         in_features: int,
         hidden: Sequence[int] = (64,),
-        n_classes: int = 1,
+        n_outputs: int = 1,
         dropout: float = 0.0,
         input_dropout: float = 0.0,
     ):
         super().__init__()
         if isinstance(hidden, int):
             hidden = (hidden,)
-        if in_features < 1 or n_classes < 1 or any(h < 1 for h in hidden):
+        if in_features < 1 or n_outputs < 1 or any(h < 1 for h in hidden):
             raise ValueError(
-                f"MLP: in_features, n_classes and every hidden width must be >= 1, "
-                f"got in_features={in_features}, hidden={tuple(hidden)}, n_classes={n_classes}"
+                f"MLP: in_features, n_outputs and every hidden width must be >= 1, "
+                f"got in_features={in_features}, hidden={tuple(hidden)}, n_outputs={n_outputs}"
             )
         for name, p in (("dropout", dropout), ("input_dropout", input_dropout)):
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"MLP: {name} must be in [0, 1), got {p}")
         self.in_features = in_features
-        self.n_classes = n_classes
+        self.n_outputs = n_outputs
         layers: list[nn.Module] = [nn.Dropout(input_dropout)] if input_dropout > 0 else []
         width = in_features
         for h in hidden:
@@ -132,7 +136,7 @@ class MLP(nn.Module):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = h
-        layers.append(nn.Linear(width, n_classes))
+        layers.append(nn.Linear(width, n_outputs))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -180,7 +184,7 @@ def perceptron_rule(
     *,
     shuffle: bool = True,
     average: bool = False,
-    seed: int | None = 0,
+    seed: int | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """Rosenblatt's perceptron learning rule in numpy: on every mistake, move the weights towards the example.
 
@@ -206,7 +210,7 @@ def perceptron_rule(
     average : bool
         Return the weights and bias averaged over all visits instead of the final ones.
     seed : int or None
-        Seed for the visiting order.
+        Seed for the visiting order (None: a fresh, unseeded order).
 
     Returns
     -------
