@@ -6,23 +6,36 @@ output at position ``p`` is the sum of the weights picked out by the one-hot win
 - :func:`conv_from_pwm`: put log-odds matrices into a ``Conv1d``; its output equals
   :func:`gdl_utils.motifs.scan_pwm` with ``both_strands=False``.
 - :func:`conv_weight_to_pwm`: read a filter's weights back as a (centred) weight matrix for a logo.
+- :func:`one_hot_weights`: the same for a dense first layer over flattened one-hot DNA (chapter 2's
+  perceptron and MLP): one centred ``(4, L)`` matrix per unit.
 - :func:`filter_pwms`: the Basset recipe (Kelley et al. 2016) for turning what a filter *responds to* into a
   position probability matrix: collect every window whose activation exceeds ``threshold`` times the
   filter's largest activation over the data set and count the bases. Unlike raw weights, the result is a
-  PPM that can be compared with a motif database (:func:`gdl_utils.motifs.match_motifs`).
+  PPM that can be compared with a motif database (:func:`gdl_utils.motif_match.tomtom`).
 
-Used in: chapter 3.
+Used in: chapter 2 (one_hot_weights), chapter 3.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["conv_from_pwm", "conv_weight_to_pwm", "filter_pwms", "filter_activations"]
+from ._util import as_numpy, check_int
+
+__all__ = [
+    "conv_from_pwm",
+    "conv_weight_to_pwm",
+    "one_hot_weights",
+    "filter_pwms",
+    "filter_activations",
+]
 
 
-def conv_from_pwm(log_odds, *, bias=None, dtype=torch.float32, device=None) -> nn.Conv1d:
+def conv_from_pwm(
+    log_odds, *, bias=None, dtype=torch.float32, device=None
+) -> nn.Conv1d:
     """A ``Conv1d`` whose filters are the given position-weight matrices.
 
     Parameters
@@ -38,21 +51,33 @@ def conv_from_pwm(log_odds, *, bias=None, dtype=torch.float32, device=None) -> n
 
     Used in: chapter 3 (notebook 03a: a convolution filter is a PWM scanner).
     """
-    w = torch.as_tensor(np.asarray(log_odds.detach().cpu() if isinstance(log_odds, torch.Tensor) else log_odds,
-                                   dtype=np.float64))
+    w = torch.as_tensor(
+        np.asarray(
+            log_odds.detach().cpu() if isinstance(log_odds, torch.Tensor) else log_odds,
+            dtype=np.float64,
+        )
+    )
     if w.dim() == 2:
         w = w[None]
     if w.dim() != 3 or w.shape[1] != 4 or w.shape[2] < 1:
-        raise ValueError(f"conv_from_pwm: expected log-odds of shape (4, w) or (n, 4, w), got {tuple(w.shape)}")
+        raise ValueError(
+            f"conv_from_pwm: expected log-odds of shape (4, w) or (n, 4, w), got {tuple(w.shape)}"
+        )
     if not torch.isfinite(w).all():
-        raise ValueError("conv_from_pwm: log-odds contain inf or NaN (build the PPM with a pseudocount)")
-    conv = nn.Conv1d(4, w.shape[0], w.shape[2], bias=bias is not None, dtype=dtype, device=device)
+        raise ValueError(
+            "conv_from_pwm: log-odds contain inf or NaN (build the PPM with a pseudocount)"
+        )
+    conv = nn.Conv1d(
+        4, w.shape[0], w.shape[2], bias=bias is not None, dtype=dtype, device=device
+    )
     with torch.no_grad():
         conv.weight.copy_(w.to(dtype))
         if bias is not None:
             b = torch.as_tensor(np.asarray(bias, dtype=np.float64)).reshape(-1)
             if b.numel() != w.shape[0]:
-                raise ValueError(f"conv_from_pwm: bias has {b.numel()} values for {w.shape[0]} filters")
+                raise ValueError(
+                    f"conv_from_pwm: bias has {b.numel()} values for {w.shape[0]} filters"
+                )
             conv.bias.copy_(b.to(dtype))
     return conv
 
@@ -62,12 +87,18 @@ def _first_conv(model_or_conv) -> nn.Conv1d:
         return model_or_conv
     conv = getattr(model_or_conv, "first_layer", None)
     if conv is None and isinstance(model_or_conv, nn.Module):
-        conv = next((m for m in model_or_conv.modules() if isinstance(m, nn.Conv1d)), None)
+        conv = next(
+            (m for m in model_or_conv.modules() if isinstance(m, nn.Conv1d)), None
+        )
     if not isinstance(conv, nn.Conv1d):
-        raise ValueError(f"expected an nn.Conv1d or a model with a first Conv1d layer, got "
-                         f"{type(model_or_conv).__name__}")
+        raise ValueError(
+            f"expected an nn.Conv1d or a model with a first Conv1d layer, got "
+            f"{type(model_or_conv).__name__}"
+        )
     if conv.in_channels != 4:
-        raise ValueError(f"the first Conv1d has {conv.in_channels} input channels; one-hot DNA needs 4")
+        raise ValueError(
+            f"the first Conv1d has {conv.in_channels} input channels; one-hot DNA needs 4"
+        )
     return conv
 
 
@@ -88,16 +119,65 @@ def conv_weight_to_pwm(model_or_conv) -> np.ndarray:
 
     Used in: chapter 3.
     """
-    w = _first_conv(model_or_conv).weight.detach().float().cpu().numpy().astype(np.float64)
+    return _centre(_first_conv(model_or_conv).weight)
+
+
+def _centre(weights) -> np.ndarray:
+    """(n, 4, w) float64 weights with each position's four weights shifted to sum to 0."""
+    w = as_numpy(weights).astype(np.float64)
     return w - w.mean(axis=1, keepdims=True)
+
+
+def one_hot_weights(weights, length: int) -> np.ndarray:
+    """First-layer weights over flattened one-hot DNA as ``(n_units, 4, length)``, centred per position.
+
+    A dense layer on ``x.flatten(1)`` of one-hot ``(N, 4, L)`` DNA (channel-major: the first ``L``
+    features are the A channel) holds, for each unit, one weight per (base, position): a weight matrix.
+    It is centred exactly as :func:`conv_weight_to_pwm` centres a filter (adding a constant to a
+    position's four weights only shifts the bias).
+
+    Parameters
+    ----------
+    weights : (n_units, 4 * length) or (4 * length,) array / tensor, or a module whose first
+        ``nn.Linear`` is used (e.g. :class:`~gdl_utils.models.Perceptron`, :class:`~gdl_utils.models.MLP`)
+    length : int, the sequence length ``L``
+
+    Returns
+    -------
+    (n_units, 4, length) numpy array; each column sums to zero.
+
+    Used in: chapter 2 (02a, 02b: drawing a perceptron's and an MLP's weights as logos).
+    """
+    length = check_int(length, "one_hot_weights: length", 1)
+    if isinstance(weights, nn.Module):
+        first = next((m for m in weights.modules() if isinstance(m, nn.Linear)), None)
+        if first is None:
+            raise ValueError(
+                f"one_hot_weights: {type(weights).__name__} has no nn.Linear layer"
+            )
+        weights = first.weight
+    w = as_numpy(weights).astype(np.float64)
+    w = w[None] if w.ndim == 1 else w
+    if w.ndim != 2 or w.shape[1] != 4 * length:
+        raise ValueError(
+            f"one_hot_weights: expected (n_units, {4 * length}) weights for length "
+            f"{length}, got shape {w.shape}"
+        )
+    return _centre(w.reshape(len(w), 4, length))
 
 
 def _activation_fn(model_or_conv):
     """Callable x -> (batch, n_filters, L - w + 1) non-negative activations, and the filter width."""
     conv = _first_conv(model_or_conv)
-    if any(p != 0 for p in np.atleast_1d(conv.padding)) or conv.stride[0] != 1 or conv.dilation[0] != 1:
-        raise ValueError("filter_pwms: the first Conv1d must have stride 1, dilation 1 and no padding, so that "
-                         "output position p sees input window p:p+w")
+    if (
+        any(p != 0 for p in np.atleast_1d(conv.padding))
+        or conv.stride[0] != 1
+        or conv.dilation[0] != 1
+    ):
+        raise ValueError(
+            "filter_pwms: the first Conv1d must have stride 1, dilation 1 and no padding, so that "
+            "output position p sees input window p:p+w"
+        )
     if hasattr(model_or_conv, "first_layer_activations"):
         return model_or_conv.first_layer_activations, conv.kernel_size[0]
     return (lambda x: torch.relu(conv(x))), conv.kernel_size[0]
@@ -118,7 +198,10 @@ def filter_activations(model_or_conv, x, *, batch_size: int = 512) -> np.ndarray
     Used in: chapter 3.
     """
     act, _ = _activation_fn(model_or_conv)
-    out = [a.amax(dim=2).cpu().numpy() for _, a in _batches(act, model_or_conv, x, batch_size)]
+    out = [
+        a.amax(dim=2).cpu().numpy()
+        for _, a in _batches(act, model_or_conv, x, batch_size)
+    ]
     return np.concatenate(out).astype(np.float64)
 
 
@@ -128,7 +211,9 @@ def _batches(act, model_or_conv, x, batch_size: int):
     device, dtype = conv.weight.device, conv.weight.dtype
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
     if x.dim() != 3 or x.shape[1] != 4:
-        raise ValueError(f"filter_pwms: x must be one-hot of shape (N, 4, L), got {tuple(x.shape)}")
+        raise ValueError(
+            f"filter_pwms: x must be one-hot of shape (N, 4, L), got {tuple(x.shape)}"
+        )
     if batch_size < 1:
         raise ValueError(f"filter_pwms: batch_size must be >= 1, got {batch_size}")
     module = model_or_conv if isinstance(model_or_conv, nn.Module) else conv
@@ -137,14 +222,21 @@ def _batches(act, model_or_conv, x, batch_size: int):
     try:
         with torch.no_grad():
             for start in range(0, len(x), batch_size):
-                xb = x[start:start + batch_size].to(device=device, dtype=dtype)
+                xb = x[start : start + batch_size].to(device=device, dtype=dtype)
                 yield xb, act(xb).float()
     finally:
         module.train(was_training)
 
 
-def filter_pwms(model_or_conv, x, *, threshold: float = 0.5, weighted: bool = False, batch_size: int = 512,
-                pseudocount: float = 0.0):
+def filter_pwms(
+    model_or_conv,
+    x,
+    *,
+    threshold: float = 0.5,
+    weighted: bool = False,
+    batch_size: int = 512,
+    pseudocount: float = 0.0,
+):
     """Basset-style position probability matrices of what each first-layer filter detects.
 
     For filter ``f`` let ``M_f`` be its largest activation over all of ``x``. Every window
@@ -178,11 +270,15 @@ def filter_pwms(model_or_conv, x, *, threshold: float = 0.5, weighted: bool = Fa
     act, w = _activation_fn(model_or_conv)
     n_filters = _first_conv(model_or_conv).out_channels
     max_act = torch.zeros(n_filters)
-    for _, a in _batches(act, model_or_conv, x, batch_size):  # pass 1: each filter's maximum
+    for _, a in _batches(
+        act, model_or_conv, x, batch_size
+    ):  # pass 1: each filter's maximum
         max_act = torch.maximum(max_act, a.amax(dim=(0, 2)).cpu())
     counts = torch.zeros(n_filters, 4, w, dtype=torch.float64)
     n_sites = torch.zeros(n_filters, dtype=torch.long)
-    for xb, a in _batches(act, model_or_conv, x, batch_size):  # pass 2: count bases in the sites
+    for xb, a in _batches(
+        act, model_or_conv, x, batch_size
+    ):  # pass 2: count bases in the sites
         cut = (threshold * max_act).to(a.device)[None, :, None]
         b, f, p = torch.nonzero((a > cut) & (a > 0), as_tuple=True)
         windows = xb.float().unfold(2, w, 1)[b, :, p, :]  # (sites, 4, w)

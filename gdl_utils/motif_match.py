@@ -1,12 +1,43 @@
-"""Motif-to-motif similarity: compare PPMs over all offsets and both strands.
+"""Motif-to-motif comparison: Tomtom p-values against a database, a plain column-correlation score, and
+the filter -> JASPAR recovery table.
 
-Used to name what a CNN filter learned by ranking a JASPAR collection against it (chapter 3). Also
-available as ``gdl_utils.motifs.motif_similarity`` / ``gdl_utils.motifs.match_motifs``.
+Two ways to compare position probability matrices (PPMs):
+
+- :func:`tomtom`: the Tomtom test (Gupta et al. 2007) as ported by ``memelite`` (Schreiber). Each
+  query column is scored against every database column, and the p-value of an alignment accounts for its
+  length and for how informative the query's columns are, so a short matrix that fits one part of a long
+  query does not outrank the long query's own matrix. Use it to *name* a matrix (a learned filter).
+- :func:`motif_similarity` / :func:`match_motifs`: the mean Pearson correlation of aligned columns,
+  maximised over shifts and both strands. Quick and easy to read (1 = identical); it has no significance
+  and favours short partial matches, so use it to compare two matrices you already chose, not to search a
+  database.
+
+:func:`recovery_table` answers "which planted motifs did the network recover?" at two levels: the exact
+matrix ID, and the TF family as annotated by JASPAR (:func:`jaspar_families`), which is fixed by the
+database and not computed with the matcher under test.
+
+Used in: chapter 3 (notebooks 03a and 03b).
 """
+
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .motifs import JASPAR_RELEASE, Motif, _check_matrix, _jaspar_db
+
+__all__ = [
+    "motif_similarity",
+    "match_motifs",
+    "tomtom",
+    "tomtom_table",
+    "jaspar_families",
+    "orient_like",
+    "recovery_table",
+]
 
 
 def _unit_columns(ppm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -24,31 +55,45 @@ def _similarities(query: np.ndarray, ppms: list[np.ndarray], min_overlap):
     wmax, wmin = int(widths.max()), np.minimum(widths, wq)
     if min_overlap is not None and (int(min_overlap) != min_overlap or min_overlap < 1):
         raise ValueError(f"min_overlap must be a positive integer, got {min_overlap!r}")
-    need = np.minimum(np.maximum(4, wmin - 2) if min_overlap is None else int(min_overlap), wmin)
+    need = np.minimum(
+        np.maximum(4, wmin - 2) if min_overlap is None else int(min_overlap), wmin
+    )
     qn, qconst = _unit_columns(query)
-    valid = np.arange(wmax)[None] < widths[:, None]  # (m, wmax): real columns, not padding
-    best, best_off, best_strand = np.full(m, -np.inf), np.zeros(m, dtype=int), np.ones(m, dtype=int)
+    valid = (
+        np.arange(wmax)[None] < widths[:, None]
+    )  # (m, wmax): real columns, not padding
+    best, best_off = np.full(m, -np.inf), np.zeros(m, dtype=int)
+    best_strand = np.ones(m, dtype=int)
     for strand in (1, -1):
         cols, const = np.zeros((m, wmax, 4)), np.zeros((m, wmax), dtype=bool)
         for k, p in enumerate(ppms):
-            cols[k, : p.shape[1]], const[k, : p.shape[1]] = _unit_columns(p if strand == 1 else p[::-1, ::-1])
-        corr = np.einsum("ic,mjc->mij", qn, cols)  # (m, wq, wmax) Pearson r of every column pair
-        corr[qconst[None, :, None] & const[:, None, :]] = 1.0  # two uniform columns are identical
-        for o in sorted(range(-(wmax - 1), wq), key=abs):  # column j of the other sits under column j + o
+            cols[k, : p.shape[1]], const[k, : p.shape[1]] = _unit_columns(
+                p if strand == 1 else p[::-1, ::-1]
+            )
+        corr = np.einsum(
+            "ic,mjc->mij", qn, cols
+        )  # (m, wq, wmax) Pearson r of every column pair
+        corr[qconst[None, :, None] & const[:, None, :]] = (
+            1.0  # two uniform columns are identical
+        )
+        for o in sorted(
+            range(-(wmax - 1), wq), key=abs
+        ):  # column j of the other under column j + o
             i = np.arange(max(0, o), min(wq, wmax + o))
             ok = valid[:, i - o]
             overlap = ok.sum(axis=1)
-            score = np.where(overlap >= need, (corr[:, i, i - o] * ok).sum(axis=1) / np.maximum(overlap, 1),
-                             -np.inf)
-            better = score > best + 1e-9  # ties keep the + strand and the smallest shift
+            mean_r = (corr[:, i, i - o] * ok).sum(axis=1) / np.maximum(overlap, 1)
+            score = np.where(overlap >= need, mean_r, -np.inf)
+            better = (
+                score > best + 1e-9
+            )  # ties keep the + strand and the smallest shift
             best = np.where(better, score, best)
-            best_off, best_strand = np.where(better, o, best_off), np.where(better, strand, best_strand)
+            best_off = np.where(better, o, best_off)
+            best_strand = np.where(better, strand, best_strand)
     return best, best_off, best_strand
 
 
 def _as_ppm(x, name: str) -> np.ndarray:
-    from .motifs import Motif, _check_matrix  # imported here: gdl_utils.motifs re-exports this module
-
     return _check_matrix(x.ppm() if isinstance(x, Motif) else x, name, ppm=True)
 
 
@@ -68,29 +113,281 @@ def motif_similarity(a, b, *, min_overlap=None) -> tuple[float, int, int]:
         ``j + offset`` of ``a``
     strand : +1, or -1 when the reverse complement of ``b`` matches best
 
-    Used in: chapter 3 (matching learned filters to JASPAR).
+    Used in: chapter 3 (03a: a filter against CTCF; 03b: how distinct the planted motifs are).
     """
-    score, offset, strand = _similarities(_as_ppm(a, "a"), [_as_ppm(b, "b")], min_overlap)
+    score, offset, strand = _similarities(
+        _as_ppm(a, "a"), [_as_ppm(b, "b")], min_overlap
+    )
     return float(score[0]), int(offset[0]), int(strand[0])
 
 
-def match_motifs(query_ppm, motifs: list[Motif], top: int | None = 5, *, min_overlap=None) -> pd.DataFrame:
-    """Rank ``motifs`` (e.g. ``load_jaspar_collection()``) by :func:`motif_similarity` to a query.
+def match_motifs(
+    query_ppm, motifs: list[Motif], top: int | None = 5, *, min_overlap=None
+) -> pd.DataFrame:
+    """Rank ``motifs`` by :func:`motif_similarity` to a query (no length correction, no p-value).
 
     Parameters
     ----------
-    query_ppm : (4, w) PPM (e.g. built from a CNN filter's top windows) or a :class:`Motif`
+    query_ppm : (4, w) PPM or a :class:`Motif`
+    motifs : list of :class:`Motif`
     top : number of rows to return (None: all)
 
     Returns
     -------
-    DataFrame with columns matrix_id, name, score, offset, strand, best first. Used in: chapter 3.
+    DataFrame with columns matrix_id, name, score, offset, strand, best first.
+
+    Used in: chapter 3 (03b exercise: why a correlation score is not enough to search JASPAR).
     """
     query = _as_ppm(query_ppm, "query_ppm")
     if len(motifs) == 0:
         raise ValueError("match_motifs: the list of motifs is empty")
-    scores, offsets, strands = _similarities(query, [m.ppm() for m in motifs], min_overlap)
-    table = pd.DataFrame({"matrix_id": [m.matrix_id for m in motifs], "name": [m.name for m in motifs],
-                          "score": scores, "offset": offsets, "strand": strands})
-    table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    scores, offsets, strands = _similarities(
+        query, [m.ppm() for m in motifs], min_overlap
+    )
+    table = pd.DataFrame(
+        {
+            "matrix_id": [m.matrix_id for m in motifs],
+            "name": [m.name for m in motifs],
+            "score": scores,
+            "offset": offsets,
+            "strand": strands,
+        }
+    )
+    table = table.sort_values("score", ascending=False, kind="stable").reset_index(
+        drop=True
+    )
     return table if top is None else table.head(top)
+
+
+def orient_like(query, motif) -> tuple[np.ndarray, int]:
+    """``query`` on the strand on which it matches ``motif`` (reverse-complemented if that is -1).
+
+    Parameters
+    ----------
+    query : (4, w) PPM or weight matrix (e.g. a filter); motif : (4, wm) PPM or :class:`Motif`
+
+    Returns
+    -------
+    oriented : (4, w) float array (a copy); strand : +1 or -1 (from :func:`motif_similarity`)
+
+    Used in: chapter 3 (03a, 03b: drawing a filter's logo next to its JASPAR match).
+    """
+    q = np.asarray(query, dtype=np.float64)
+    if q.ndim != 2 or q.shape[0] != 4:
+        raise ValueError(f"orient_like: query must have shape (4, w), got {q.shape}")
+    shift = (
+        q.min() if q.min() < 0 else 0.0
+    )  # weight matrices: compare their shape as a PPM
+    probs = (q - shift) / np.maximum((q - shift).sum(axis=0, keepdims=True), 1e-12)
+    probs[:, (q - shift).sum(axis=0) <= 1e-12] = 0.25
+    _, _, strand = motif_similarity(probs, motif)
+    return (q.copy() if strand == 1 else q[::-1, ::-1].copy()), strand
+
+
+def _ppm_list(ppms, name: str) -> list[np.ndarray]:
+    if isinstance(ppms, np.ndarray) and ppms.ndim == 3:
+        ppms = list(ppms)
+    out = [np.ascontiguousarray(_as_ppm(p, f"{name}[{i}]")) for i, p in enumerate(ppms)]
+    if not out:
+        raise ValueError(f"tomtom: {name} is empty")
+    return out
+
+
+def tomtom(
+    queries, motifs: Sequence[Motif], *, n_jobs: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tomtom p-values of every query against every database motif, both strands.
+
+    Parameters
+    ----------
+    queries : (n, 4, w) array, or a list of (4, w_i) PPMs / :class:`Motif`
+    motifs : the database, e.g. ``load_jaspar_collection()`` (at least ~50 matrices: Tomtom's null
+        distribution is built from the database's columns)
+    n_jobs : numba threads (1 keeps to the course's one-thread policy)
+
+    Returns
+    -------
+    p_values : (n, n_motifs) float array, p-value of the best alignment of each pair
+    strands : (n, n_motifs) int array, +1 or -1 (the motif's reverse complement matched)
+
+    The first call in a fresh environment compiles memelite's numba code (about a minute, cached on disk).
+    Used in: chapter 3 (03b: naming learned filters).
+    """
+    from memelite import (
+        tomtom as _memelite_tomtom,
+    )  # numba import takes ~1 s: only when needed
+
+    q = _ppm_list(queries, "queries")
+    t = [np.ascontiguousarray(m.ppm()) if isinstance(m, Motif) else m for m in motifs]
+    t = _ppm_list(t, "motifs")
+    p, _, _, _, strands = _memelite_tomtom(q, t, n_jobs=n_jobs)
+    return np.clip(p, 0.0, 1.0), np.where(strands == 0, 1, -1).astype(int)
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values along the last axis."""
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1)
+    ranked = np.take_along_axis(p, order, -1) * m / np.arange(1, m + 1)
+    ranked = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
+    q = np.empty_like(p)
+    np.put_along_axis(q, order, np.minimum(ranked, 1.0), -1)
+    return q
+
+
+def tomtom_table(query, motifs: Sequence[Motif], top: int | None = 5) -> pd.DataFrame:
+    """Rank ``motifs`` by Tomtom p-value against one query (q-values: Benjamini-Hochberg over motifs).
+
+    Returns a DataFrame with columns matrix_id, name, p_value, q_value, strand, best first.
+    Used in: chapter 3 (03b).
+    """
+    p, strands = tomtom([query], motifs)
+    table = pd.DataFrame(
+        {
+            "matrix_id": [m.matrix_id for m in motifs],
+            "name": [m.name for m in motifs],
+            "p_value": p[0],
+            "q_value": _bh(p)[0],
+            "strand": strands[0],
+        }
+    )
+    table = table.sort_values("p_value", kind="stable").reset_index(drop=True)
+    return table if top is None else table.head(top)
+
+
+_GENERIC_STEMS = {
+    "ZNF",
+    "ZFP",
+    "ZSCAN",
+    "ZKSCAN",
+    "ZBTB",
+    "ZBED",
+}  # name prefixes, not families
+
+
+def _stem_keys(name: str) -> set[str]:
+    """Paralog keys from factor names: ``Ebf4`` -> {"EBF"}; ``FOS::JUN`` -> {"FOS", "JUN"}."""
+    keys = set()
+    for part in name.upper().split("::"):
+        stem = re.sub(r"\d+$", "", part)
+        if stem != part and len(stem) >= 3 and stem not in _GENERIC_STEMS:
+            keys.add(f"{stem}* (paralogs)")
+    return keys
+
+
+def jaspar_families(
+    motifs: Sequence[Motif], release: str = JASPAR_RELEASE
+) -> dict[str, frozenset]:
+    """TF family labels of each matrix, from JASPAR's TFClass annotation, keyed by matrix ID.
+
+    Two matrices are in the same family if their label sets intersect. The labels are the TFClass family
+    names JASPAR gives (heterodimers ``A::B`` get both partners'), plus a paralog label from the factor
+    name when it ends in a number (``EBF1``..``Ebf4`` share ``EBF*``; JASPAR annotates newer matrices
+    with other family names, e.g. "EBF-related"); generic prefixes such as ``ZNF`` give none. A matrix
+    with no label at all is its own family.
+
+    Used in: chapter 3 (03b: family-level recovery of planted motifs).
+    """
+    db = _jaspar_db(release)
+    out = {}
+    for m in motifs:
+        jm = db.fetch_motif_by_id(m.matrix_id)
+        if jm is None:
+            raise ValueError(
+                f"jaspar_families: {m.matrix_id!r} ({m.name}) not in JASPAR {release}"
+            )
+        labels = set(jm.tf_family or ()) | _stem_keys(m.name)
+        out[m.matrix_id] = frozenset(labels or {f"{m.name.upper()} (no family)"})
+    return out
+
+
+Matcher = Callable[[list, Sequence[Motif]], np.ndarray]
+
+
+def _tomtom_p(queries, motifs):
+    return tomtom(queries, motifs)[0]
+
+
+def recovery_table(
+    ppms,
+    n_sites,
+    planted: Sequence[Motif],
+    collection: Sequence[Motif],
+    *,
+    min_sites: int = 10,
+    families: dict | None = None,
+    matcher: Matcher | None = None,
+) -> pd.DataFrame:
+    """Which planted motifs did the filters recover, by exact matrix ID and by TF family?
+
+    Each filter with at least ``min_sites`` sites is compared with the whole ``collection`` (Tomtom by
+    default). For every planted motif, its filter is the one on which the planted matrix has the smallest
+    p-value; the motif is recovered **exactly** if that filter's best match in the whole collection is the
+    planted matrix ID (ties included), and at **family** level if that best match shares a JASPAR TF family with it
+    (:func:`jaspar_families`). The planted matrices must be in ``collection``.
+
+    Parameters
+    ----------
+    ppms : (n_filters, 4, w) filter PPMs (:func:`gdl_utils.filters.filter_pwms`)
+    n_sites : (n_filters,) number of sites behind each PPM
+    planted, collection : lists of :class:`Motif`
+    families : ``jaspar_families(collection)`` (computed when None)
+    matcher : ``f(ppm_list, collection) -> (n, n_motifs) p-values``; default Tomtom (a test hook)
+
+    Returns
+    -------
+    DataFrame, one row per planted motif: planted, matrix_id, filter, sites, top_match, top_id, top_q,
+    planted_q, planted_rank, exact, family.
+
+    Used in: chapter 3 (03b).
+    """
+    ppms = np.asarray(ppms, dtype=np.float64)
+    n_sites = np.asarray(n_sites)
+    if ppms.ndim != 3 or ppms.shape[1] != 4 or n_sites.shape != (len(ppms),):
+        raise ValueError(
+            f"recovery_table: expected ppms (n, 4, w) and n_sites (n,), got "
+            f"{ppms.shape} and {n_sites.shape}"
+        )
+    ids = [m.matrix_id for m in collection]
+    missing = [m.matrix_id for m in planted if m.matrix_id not in ids]
+    if missing:
+        raise ValueError(
+            f"recovery_table: planted matrices {missing} are not in the collection"
+        )
+    used = np.flatnonzero(n_sites >= min_sites)
+    if used.size == 0:
+        raise ValueError(f"recovery_table: no filter has >= {min_sites} sites")
+    families = jaspar_families(collection) if families is None else families
+    p = np.asarray(
+        (matcher or _tomtom_p)(list(ppms[used]), collection), dtype=np.float64
+    )
+    if p.shape != (len(used), len(ids)):
+        raise ValueError(
+            f"recovery_table: matcher returned shape {p.shape}, "
+            f"expected {(len(used), len(ids))}"
+        )
+    q = _bh(p)
+    top = p.argmin(axis=1)
+    rows = []
+    for m in planted:
+        j = ids.index(m.matrix_id)
+        k = int(np.lexsort((-n_sites[used], p[:, j]))[0])  # smallest p, then most sites
+        t = (
+            j if p[k, j] <= p[k, top[k]] else int(top[k])
+        )  # a tie with the planted matrix is a match
+        rows.append(
+            {
+                "planted": m.name.upper(),
+                "matrix_id": m.matrix_id,
+                "filter": int(used[k]),
+                "sites": int(n_sites[used[k]]),
+                "top_match": collection[t].name,
+                "top_id": ids[t],
+                "top_q": float(q[k, t]),
+                "planted_q": float(q[k, j]),
+                "planted_rank": int((p[k] < p[k, j]).sum()) + 1,
+                "exact": ids[t] == m.matrix_id,
+                "family": bool(families[ids[t]] & families[m.matrix_id]),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
 """Tests for gdl_utils.filters: PWMs into convolutions and first-layer filters back to PPMs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from gdl_utils.filters import conv_from_pwm, conv_weight_to_pwm, filter_activations, filter_pwms
+from gdl_utils.filters import (
+    conv_from_pwm,
+    conv_weight_to_pwm,
+    filter_activations,
+    filter_pwms,
+    one_hot_weights,
+)
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
+from gdl_utils.models.mlp import MLP
 from gdl_utils.motifs import scan_pwm
 from gdl_utils.sequence import one_hot
 
@@ -37,7 +45,9 @@ def test_conv_from_pwm_equals_scan_pwm(device, rng):
     assert conv.weight.shape == (1, 4, 11) and conv.bias is None
     with torch.no_grad():
         out = conv(torch.from_numpy(x).to(device))[:, 0].cpu().numpy()
-    np.testing.assert_allclose(out, scan_pwm(x, lo, both_strands=False), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        out, scan_pwm(x, lo, both_strands=False), rtol=1e-5, atol=1e-4
+    )
 
 
 @settings(max_examples=20, deadline=None)
@@ -49,7 +59,9 @@ def test_conv_from_pwm_stack_equals_scan_for_each_filter(w, extra, seed):
     with torch.no_grad():
         out = conv_from_pwm(los, bias=[1.0, 0.0, -2.0])(torch.from_numpy(x)).numpy()
     for i, b in enumerate([1.0, 0.0, -2.0]):
-        np.testing.assert_allclose(out[:, i], scan_pwm(x, los[i], both_strands=False) + b, atol=1e-4)
+        np.testing.assert_allclose(
+            out[:, i], scan_pwm(x, los[i], both_strands=False) + b, atol=1e-4
+        )
 
 
 def test_conv_from_pwm_errors():
@@ -66,7 +78,9 @@ def test_conv_from_pwm_errors():
 
 def test_conv_weight_to_pwm_centres_columns_and_finds_first_layer():
     torch.manual_seed(0)
-    model = MultiTaskCNN(2, conv_channels=(5, 4), kernel_sizes=(9, 3), pool_sizes=(2, 0))
+    model = MultiTaskCNN(
+        2, conv_channels=(5, 4), kernel_sizes=(9, 3), pool_sizes=(2, 0)
+    )
     w = conv_weight_to_pwm(model)
     assert w.shape == (5, 4, 9)
     np.testing.assert_allclose(w.sum(axis=1), 0.0, atol=1e-6)
@@ -85,14 +99,16 @@ def planted_data(rng, motif="TGACGTCA", n=300, length=60):
     m = one_hot(motif)
     for i in range(0, n, 2):
         p = int(rng.integers(0, length - len(motif) + 1))
-        x[i, :, p:p + len(motif)] = m
+        x[i, :, p : p + len(motif)] = m
     return x
 
 
 def test_filter_pwms_recovers_planted_motif_from_hand_set_filter(device, rng):
     motif = "TGACGTCA"
     x = planted_data(rng, motif)
-    lo = np.where(one_hot(motif) > 0, 1.0, -1.0)  # +1 for the consensus base, -1 otherwise
+    lo = np.where(
+        one_hot(motif) > 0, 1.0, -1.0
+    )  # +1 for the consensus base, -1 otherwise
     random_filter = rng.normal(size=(4, 8))
     conv = conv_from_pwm(np.stack([lo, random_filter]), device=device)
     ppms, n_sites = filter_pwms(conv, torch.from_numpy(x), threshold=0.9, batch_size=64)
@@ -100,7 +116,9 @@ def test_filter_pwms_recovers_planted_motif_from_hand_set_filter(device, rng):
     np.testing.assert_allclose(ppms.sum(axis=1), 1.0)
     # only perfect matches reach 90% of the maximum score 8 of the planted filter: the PPM is the motif
     np.testing.assert_allclose(ppms[0], one_hot(motif), atol=1e-12)
-    assert 150 <= n_sites[0] <= 170  # 150 planted + rare chance occurrences (2 strands not scanned)
+    assert (
+        150 <= n_sites[0] <= 170
+    )  # 150 planted + rare chance occurrences (2 strands not scanned)
 
 
 def test_filter_pwms_lower_threshold_blurs_and_weighted_sharpens(rng):
@@ -122,7 +140,9 @@ def test_filter_pwms_uses_model_activations_and_restores_training_mode(rng):
     model = DeepBind(n_filters=3, kernel_size=8).train()
     x = planted_data(rng)
     with torch.no_grad():
-        model.conv.weight[0] = torch.from_numpy(np.where(one_hot("TGACGTCA") > 0, 1.0, -1.0))
+        model.conv.weight[0] = torch.from_numpy(
+            np.where(one_hot("TGACGTCA") > 0, 1.0, -1.0)
+        )
         model.conv.bias[0] = 0.0
     ppms, n_sites = filter_pwms(model, x, threshold=0.9)
     assert model.training
@@ -134,7 +154,9 @@ def test_filter_pwms_uses_model_activations_and_restores_training_mode(rng):
 
 def test_filter_pwms_filter_without_sites_is_uniform_and_errors(rng):
     x = random_one_hot(rng, 20, 30)
-    conv = conv_from_pwm(np.stack([np.full((4, 5), -1.0), np.eye(4)[:, [0, 1, 2, 3, 0]]]))
+    conv = conv_from_pwm(
+        np.stack([np.full((4, 5), -1.0), np.eye(4)[:, [0, 1, 2, 3, 0]]])
+    )
     ppms, n_sites = filter_pwms(conv, x)
     assert n_sites[0] == 0 and np.allclose(ppms[0], 0.25) and n_sites[1] > 0
     with pytest.raises(ValueError, match="threshold"):
@@ -144,3 +166,45 @@ def test_filter_pwms_filter_without_sites_is_uniform_and_errors(rng):
     padded = nn.Conv1d(4, 2, 5, padding=2)
     with pytest.raises(ValueError, match="no padding"):
         filter_pwms(padded, x)
+
+
+# ---------------------------------------------------------------- one_hot_weights (dense first layers)
+
+
+def test_one_hot_weights_centres_columns_and_keeps_order():
+    w = np.arange(24.0)  # (4 * 6,)
+    m = one_hot_weights(w, 6)
+    assert m.shape == (1, 4, 6)
+    np.testing.assert_allclose(m.sum(axis=1), 0.0, atol=1e-12)
+    # at each position the channels are A < C < G < T because feature index grows channel-major
+    assert (np.diff(m[0], axis=0) > 0).all()
+
+
+def test_one_hot_weights_from_module_and_score_invariance(rng):
+    model = MLP(4 * 5, hidden=(7,))
+    m = one_hot_weights(model, 5)
+    assert m.shape == (7, 4, 5)
+    # centring changes every one-hot score by the same constant (it only moves the bias)
+    w = model.net[0].weight.detach().numpy().reshape(7, 4, 5)
+    x = random_one_hot(rng, 10, 5)
+    diff = np.einsum("ucl,ncl->nu", w, x) - np.einsum("ucl,ncl->nu", m, x)
+    np.testing.assert_allclose(diff, diff[:1].repeat(10, axis=0), atol=1e-5)
+
+
+def test_one_hot_weights_and_conv_weights_are_centred_the_same_way():
+    conv = nn.Conv1d(4, 3, 5)
+    flat = conv.weight.detach().reshape(
+        3, -1
+    )  # channel-major, as a dense layer on x.flatten(1) sees it
+    np.testing.assert_allclose(
+        one_hot_weights(flat, 5), conv_weight_to_pwm(conv), atol=1e-6
+    )
+
+
+def test_one_hot_weights_errors():
+    with pytest.raises(ValueError, match="length 4"):
+        one_hot_weights(np.zeros((2, 20)), 4)
+    with pytest.raises(ValueError, match="no nn.Linear"):
+        one_hot_weights(nn.ReLU(), 4)
+    with pytest.raises(ValueError, match="length"):
+        one_hot_weights(np.zeros(8), 0)

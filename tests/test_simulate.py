@@ -1,4 +1,5 @@
 """Tests for gdl_utils.simulate: determinism, background composition, ground-truth sites, labels."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdl_utils.kmers import gc_content
 from gdl_utils.motifs import Motif, best_match, counts_to_ppm, load_jaspar_motif
-from gdl_utils.sequence import gc_content, one_hot, reverse_complement
+from gdl_utils.sequence import one_hot, reverse_complement
 from gdl_utils.simulate import (
-    SimulatedData, embed_sites, random_sequences, simulate_grammar, simulate_multilabel, simulate_presence,
+    PRESETS,
+    SimulatedData,
+    embed_sites,
+    preset_motifs,
+    random_sequences,
+    simulate_grammar,
+    simulate_multilabel,
+    simulate_presence,
 )
 
 
@@ -21,14 +30,16 @@ def ctcf():
 
 @pytest.fixture(scope="module")
 def motifs():
-    return [load_jaspar_motif(i) for i in ("MA0139.1", "MA0079.5", "MA0035.4")]  # CTCF, SP1, GATA1
+    return [
+        load_jaspar_motif(i) for i in ("MA0139.1", "MA0079.5", "MA0035.4")
+    ]  # CTCF, SP1, GATA1
 
 
 def oriented_sites(data: SimulatedData) -> list[str]:
     """The substring at each site, reverse-complemented on '-', i.e. the instance as sampled."""
     out = []
     for row in data.sites.itertuples():
-        s = data.sequences[row.seq_index][row.start:row.end]
+        s = data.sequences[row.seq_index][row.start : row.end]
         out.append(reverse_complement(s) if row.strand == "-" else s)
     return out
 
@@ -43,7 +54,11 @@ def assert_same(a: SimulatedData, b: SimulatedData):
 @pytest.mark.parametrize("gc", [0.2, 0.41, 0.7])
 def test_random_sequences_gc(gc):
     seqs = random_sequences(200, 500, gc=gc, seed=1)
-    assert len(seqs) == 200 and {len(s) for s in seqs} == {500} and set("".join(seqs)) <= set("ACGT")
+    assert (
+        len(seqs) == 200
+        and {len(s) for s in seqs} == {500}
+        and set("".join(seqs)) <= set("ACGT")
+    )
     assert abs(np.mean(gc_content(seqs)) - gc) < 0.01
     counts = one_hot(seqs).sum(axis=(0, 2))
     assert abs(counts[0] - counts[3]) / counts.sum() < 0.01  # A and T equally frequent
@@ -66,21 +81,29 @@ def test_random_sequences_errors():
 
 # ---------------------------------------------------------------- embed_sites
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.lists(st.tuples(st.integers(0, 40), st.sampled_from("+-")), min_size=1,
-                                           max_size=5))
+@given(
+    st.integers(0, 2**32 - 1),
+    st.lists(
+        st.tuples(st.integers(0, 40), st.sampled_from("+-")), min_size=1, max_size=5
+    ),
+)
 def test_embed_sites_changes_only_the_window(seed, placements):
-    one = Motif("toy", "toy", np.eye(4)[:, [0, 0, 1, 2, 3]] * 1e12)  # AACGT (pseudocount negligible)
+    one = Motif(
+        "toy", "toy", np.eye(4)[:, [0, 0, 1, 2, 3]] * 1e12
+    )  # AACGT (pseudocount negligible)
     seqs = random_sequences(len(placements), 45, seed=seed)
     pos, strands = zip(*placements)
     out = embed_sites(seqs, one, pos, strands, seed=seed)
     for s, o, p, strand in zip(seqs, out, pos, strands):
-        assert o[:p] == s[:p] and o[p + 5:] == s[p + 5:]
-        assert o[p:p + 5] == ("AACGT" if strand == "+" else "ACGTT")
+        assert o[:p] == s[:p] and o[p + 5 :] == s[p + 5 :]
+        assert o[p : p + 5] == ("AACGT" if strand == "+" else "ACGTT")
     assert out == embed_sites(seqs, one, pos, strands, seed=seed)
 
 
 def test_embed_sites_errors(ctcf):
-    with pytest.raises(ValueError, match=r"position 90 of sequence 0 \(length 100\).*width 19"):
+    with pytest.raises(
+        ValueError, match=r"position 90 of sequence 0 \(length 100\).*width 19"
+    ):
         embed_sites(["A" * 100], ctcf, [90], ["+"])
     with pytest.raises(ValueError, match="strand"):
         embed_sites(["A" * 100], ctcf, [0], ["x"])
@@ -90,11 +113,22 @@ def test_embed_sites_errors(ctcf):
 def test_presence(ctcf):
     data = simulate_presence(1000, 120, ctcf, frac_positive=0.3, seed=5)
     assert_same(data, simulate_presence(1000, 120, ctcf, frac_positive=0.3, seed=5))
-    assert data.sequences != simulate_presence(1000, 120, ctcf, frac_positive=0.3, seed=6).sequences
+    assert (
+        data.sequences
+        != simulate_presence(1000, 120, ctcf, frac_positive=0.3, seed=6).sequences
+    )
     assert data.labels.shape == (1000,) and data.labels.sum() == 300
-    assert list(data.sites.columns[:5]) == ["seq_index", "motif", "start", "end", "strand"]
+    assert list(data.sites.columns[:5]) == [
+        "seq_index",
+        "motif",
+        "start",
+        "end",
+        "strand",
+    ]
     assert sorted(data.sites["seq_index"]) == list(np.flatnonzero(data.labels))
-    assert (data.sites["end"] - data.sites["start"] == 19).all() and set(data.sites["strand"]) == {"+", "-"}
+    assert (data.sites["end"] - data.sites["start"] == 19).all() and set(
+        data.sites["strand"]
+    ) == {"+", "-"}
     assert data.one_hot().shape == (1000, 4, 120)
     # the sites are instances of the motif: their composition re-estimates its PPM ...
     instances = oriented_sites(data)
@@ -104,7 +138,9 @@ def test_presence(ctcf):
     pos = data.labels == 1
     scores, starts, strands = best_match(data.one_hot()[pos], ctcf.log_odds())
     sites = data.sites.set_index("seq_index").loc[np.flatnonzero(pos)]
-    hit = (starts == sites["start"].to_numpy()) & (strands == np.where(sites["strand"] == "+", 1, -1))
+    hit = (starts == sites["start"].to_numpy()) & (
+        strands == np.where(sites["strand"] == "+", 1, -1)
+    )
     assert hit.mean() > 0.95
     neg_scores = best_match(data.one_hot()[~pos], ctcf.log_odds())[0]
     assert np.median(scores) > np.quantile(neg_scores, 0.99)
@@ -119,7 +155,9 @@ def test_presence_errors(ctcf):
 
 def test_presence_gc(ctcf):
     data = simulate_presence(300, 400, ctcf, frac_positive=0.0, gc=0.6, seed=1)
-    assert len(data.sites) == 0 and abs(np.mean(gc_content(data.sequences)) - 0.6) < 0.01
+    assert (
+        len(data.sites) == 0 and abs(np.mean(gc_content(data.sequences)) - 0.6) < 0.01
+    )
 
 
 # ---------------------------------------------------------------- multi-label
@@ -127,7 +165,11 @@ def test_multilabel(motifs):
     rates = [0.02, 0.1, 0.3]
     data = simulate_multilabel(2000, 150, motifs, rates=rates, seed=3)
     assert_same(data, simulate_multilabel(2000, 150, motifs, rates=rates, seed=3))
-    assert data.labels.shape == (2000, 3) and data.label_names == ["CTCF", "SP1", "GATA1"]
+    assert data.labels.shape == (2000, 3) and data.label_names == [
+        "CTCF",
+        "SP1",
+        "GATA1",
+    ]
     np.testing.assert_array_equal(data.labels.sum(axis=0), [40, 200, 600])
     # sites agree with labels, one per present motif, and never overlap
     ids = {m.matrix_id: j for j, m in enumerate(motifs)}
@@ -169,11 +211,15 @@ def arrangement(data: SimulatedData, a: Motif):
 def test_grammar(motifs, order):
     a, b = motifs[1], motifs[2]
     data = simulate_grammar(1000, 120, a, b, spacing=(3, 8), order=order, seed=2)
-    assert_same(data, simulate_grammar(1000, 120, a, b, spacing=(3, 8), order=order, seed=2))
+    assert_same(
+        data, simulate_grammar(1000, 120, a, b, spacing=(3, 8), order=order, seed=2)
+    )
     assert data.labels.sum() == 500
     a_first, gap = arrangement(data, a)
     rule = (a_first == (order == "a_before_b")) & (gap >= 3) & (gap <= 8)
-    np.testing.assert_array_equal(rule, data.labels == 1)  # positives obey, every negative breaks it
+    np.testing.assert_array_equal(
+        rule, data.labels == 1
+    )  # positives obey, every negative breaks it
     neg = data.labels == 0
     wrong_order = neg & (a_first != (order == "a_before_b"))
     assert 0.3 < wrong_order.sum() / neg.sum() < 0.7  # both kinds of violation occur
@@ -190,3 +236,30 @@ def test_grammar_errors(motifs):
         simulate_grammar(10, 100, a, b, order="sideways")
     with pytest.raises(ValueError, match="identical"):
         simulate_grammar(10, 100, a, a)
+
+
+# ---------------------------------------------------------------- presets and argument checks
+def test_preset_motifs_twelve_tfs():
+    motifs, rates = preset_motifs("twelve_tfs")
+    assert [m.matrix_id for m in motifs] == list(PRESETS["twelve_tfs"]) and len(
+        motifs
+    ) == 12
+    assert rates == list(PRESETS["twelve_tfs"].values())
+    assert (
+        sum(r <= 0.03 for r in rates) == 4 and max(rates) == 0.2
+    )  # four rare tasks (2-3 %)
+    assert [m.name.upper() for m in motifs][:3] == ["CTCF", "REST", "TP53"]
+    assert len({m.matrix_id for m in motifs}) == 12
+    data = simulate_multilabel(500, 200, motifs, rates=rates, seed=0)
+    assert data.labels.shape == (500, 12)
+    with pytest.raises(ValueError, match="unknown preset 'ten'.*twelve_tfs"):
+        preset_motifs("ten")
+
+
+def test_argument_checks_name_the_argument(ctcf):
+    with pytest.raises(TypeError, match="n must be an integer"):
+        simulate_presence("10", 50, ctcf)
+    with pytest.raises(ValueError, match="length must be an integer"):
+        simulate_presence(10, 50.5, ctcf)
+    with pytest.raises(TypeError, match="frac_positive"):
+        simulate_presence(10, 50, ctcf, frac_positive=True)
