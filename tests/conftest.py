@@ -11,9 +11,9 @@ import torch
 
 from gdl_utils.runtime import set_threads
 
-# One intra-op thread per test process (or OMP_NUM_THREADS): the test models are tiny, and
-# under pytest-xdist the workers share the machine's cores; oversubscription makes small
-# CPU kernels (e.g. BCE losses) many times slower.
+# One intra-op thread per test process (or OMP_NUM_THREADS): the test models are tiny,
+# and under pytest-xdist the workers share the machine's cores; oversubscription makes
+# small CPU kernels (e.g. BCE losses) many times slower.
 set_threads()
 
 

@@ -1,10 +1,12 @@
 """Worker for tests/test_runtime.py::test_fit_under_torchrun_matches_one_process.
 
-Run as ``torchrun --standalone --nproc_per_node 2 tests/distributed_worker.py OUT``: every
-process trains the same logistic regression through ``fit`` on its shard of 64 rows, each
-starting from different random weights (``fit`` must broadcast rank 0's), and writes what
-it saw to ``OUT/rank<r>.json``; its printed output goes to ``OUT/rank<r>.log``.
+Run as ``torchrun --standalone --nproc_per_node 2 tests/distributed_worker.py OUT``:
+every process trains the same logistic regression through ``fit`` on its shard of 64
+rows, each starting from different random weights (``fit`` must broadcast rank 0's), and
+writes what it saw to ``OUT/rank<r>.json``; its printed output goes to
+``OUT/rank<r>.log``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,20 +36,42 @@ def main(out: Path) -> None:
     info = init_distributed()
     saves = []
     real_save = loop.save_checkpoint
-    loop.save_checkpoint = lambda *a, **kw: saves.append(kw["epoch"]) or real_save(*a, **kw)
+    loop.save_checkpoint = lambda *a, **kw: (
+        saves.append(kw["epoch"]) or real_save(*a, **kw)
+    )
     X, y = data()
     torch.manual_seed(100 + info.rank)  # a different start on every process
     model = nn.Linear(3, 1)
-    loader = make_loader(X, y, batch_size=32, shuffle=True, seed=0)  # 32 rows per process
+    loader = make_loader(
+        X, y, batch_size=32, shuffle=True, seed=0
+    )  # 32 rows per process
     shard = list(loader.sampler.sampler)
-    with open(out / f"rank{info.rank}.log", "w") as log, contextlib.redirect_stdout(log):
-        hist = fit(model, loader, (X, y), loss_fn=nn.BCEWithLogitsLoss(), epochs=5, lr=0.5,
-                   optimizer="sgd", device=info.device, checkpoint=out / "best.pt")
-    result = dict(rank=info.rank, world_size=info.world_size, main=is_main_process(),
-                  shard=shard, saves=saves,
-                  weight=model.weight.detach().ravel().tolist(), bias=model.bias.item(),
-                  train_loss=hist.to_frame()["train_loss"].tolist(),
-                  val_loss=hist.to_frame()["val_loss"].tolist())
+    with (
+        open(out / f"rank{info.rank}.log", "w") as log,
+        contextlib.redirect_stdout(log),
+    ):
+        hist = fit(
+            model,
+            loader,
+            (X, y),
+            loss_fn=nn.BCEWithLogitsLoss(),
+            epochs=5,
+            lr=0.5,
+            optimizer="sgd",
+            device=info.device,
+            checkpoint=out / "best.pt",
+        )
+    result = dict(
+        rank=info.rank,
+        world_size=info.world_size,
+        main=is_main_process(),
+        shard=shard,
+        saves=saves,
+        weight=model.weight.detach().ravel().tolist(),
+        bias=model.bias.item(),
+        train_loss=hist.to_frame()["train_loss"].tolist(),
+        val_loss=hist.to_frame()["val_loss"].tolist(),
+    )
     (out / f"rank{info.rank}.json").write_text(json.dumps(result))
     cleanup_distributed()
 

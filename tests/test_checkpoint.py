@@ -1,5 +1,6 @@
-"""Tests for gdl_utils.checkpoint and the model registry: round trips, load_model for every
-registered class (nested wrappers too), weights_only loading, and bad files."""
+"""Tests for gdl_utils.checkpoint and the model registry: round trips, load_model for
+every registered class (nested wrappers too), weights_only loading, and bad files."""
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,15 @@ from gdl_utils.training import set_seed
 EXAMPLES = {
     "Perceptron": lambda: Perceptron(4 * 12, n_outputs=2),
     "MLP": lambda: MLP(4 * 12, hidden=(8, 4), n_outputs=3, dropout=0.1),
-    "DeepBind": lambda: DeepBind(n_filters=4, kernel_size=5, hidden=0, global_pool="maxavg"),
-    "MultiTaskCNN": lambda: MultiTaskCNN(3, conv_channels=(8, 8), kernel_sizes=(5, 3),
-                                         pool_sizes=(2, 0), hidden=6),
-    "RCAveraged": lambda: RCAveraged(MultiTaskCNN(2, conv_channels=(4,), kernel_sizes=5,
-                                                  pool_sizes=0)),
+    "DeepBind": lambda: DeepBind(
+        n_filters=4, kernel_size=5, hidden=0, global_pool="maxavg"
+    ),
+    "MultiTaskCNN": lambda: MultiTaskCNN(
+        3, conv_channels=(8, 8), kernel_sizes=(5, 3), pool_sizes=(2, 0), hidden=6
+    ),
+    "RCAveraged": lambda: RCAveraged(
+        MultiTaskCNN(2, conv_channels=(4,), kernel_sizes=5, pool_sizes=0)
+    ),
 }
 
 
@@ -55,7 +60,9 @@ def test_load_model_rebuilds_every_registered_class(name, tmp_path, device, rng)
     assert loaded.checkpoint_metadata == {"epoch": 4, "auc": 0.9}
     assert next(loaded.parameters()).device.type == device.type
     assert model_config(loaded) == model_config(model)
-    x = torch.as_tensor(np.eye(4, dtype=np.float32)[rng.integers(0, 4, (6, 12))]).transpose(1, 2)
+    x = torch.as_tensor(
+        np.eye(4, dtype=np.float32)[rng.integers(0, 4, (6, 12))]
+    ).transpose(1, 2)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x.to(device)).cpu(), model.eval()(x))
 
@@ -89,7 +96,9 @@ def test_register_your_own_class(tmp_path):
         pass
 
     path = save_checkpoint(Unregistered(2), tmp_path / "sub.pt")
-    with pytest.raises(ValueError, match="sub.pt holds a Unregistered without constructor"):
+    with pytest.raises(
+        ValueError, match="sub.pt holds a Unregistered without constructor"
+    ):
         load_model(path)
     with pytest.raises(ValueError, match="already registered"):
         register(type("TinyNet", (nn.Module,), {"__module__": "elsewhere"}))
@@ -101,14 +110,19 @@ def test_count_parameters():
     model = MLP(10, hidden=(4,), n_outputs=2)  # 10*4 + 4 + 4*2 + 2
     assert count_parameters(model) == 54
     model.net[0].weight.requires_grad_(False)
-    assert count_parameters(model) == 14 and count_parameters(model, trainable_only=False) == 54
+    assert (
+        count_parameters(model) == 14
+        and count_parameters(model, trainable_only=False) == 54
+    )
 
 
 # ------------------------------------------------------------- into an existing model
 def test_checkpoint_round_trip(tmp_path, device):
     set_seed(1)
     model = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Linear(5, 2))
-    path = save_checkpoint(model, tmp_path / "sub" / "m.pt", epoch=3, hidden=[5], note="ok")
+    path = save_checkpoint(
+        model, tmp_path / "sub" / "m.pt", epoch=3, hidden=[5], note="ok"
+    )
     clone = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.Linear(5, 2))
     meta = load_checkpoint(clone, path, device=device)
     assert meta == {"epoch": 3, "hidden": [5], "note": "ok"}
@@ -122,16 +136,23 @@ def test_checkpoint_uses_weights_only(tmp_path, monkeypatch):
     path = save_checkpoint(model, tmp_path / "m.pt")
     calls = []
     real_load = torch.load
-    monkeypatch.setattr(torch, "load", lambda *a, **kw: calls.append(kw) or real_load(*a, **kw))
+    monkeypatch.setattr(
+        torch, "load", lambda *a, **kw: calls.append(kw) or real_load(*a, **kw)
+    )
     assert load_checkpoint(nn.Linear(2, 1), path) == {}
     with pytest.raises(ValueError, match="without constructor arguments"):
         load_model(path)  # nn.Linear is not registered
     assert len(calls) == 2 and all(kw.get("weights_only") is True for kw in calls)
     monkeypatch.undo()
     # a file with an arbitrary pickled object is refused, and the message names the file
-    torch.save({"state_dict": model.state_dict(), "payload": pickle.Unpickler}, tmp_path / "evil.pt")
+    torch.save(
+        {"state_dict": model.state_dict(), "payload": pickle.Unpickler},
+        tmp_path / "evil.pt",
+    )
     for load in (lambda p: load_checkpoint(nn.Linear(2, 1), p), load_model):
-        with pytest.raises(ValueError, match="evil.pt is not a readable checkpoint.*weights_only"):
+        with pytest.raises(
+            ValueError, match="evil.pt is not a readable checkpoint.*weights_only"
+        ):
             load(tmp_path / "evil.pt")
 
 
@@ -146,7 +167,9 @@ def test_checkpoint_mismatch_errors(tmp_path):
         save_checkpoint(nn.Linear(4, 2), tmp_path / "x.pt", when=object())
     with pytest.raises(FileNotFoundError, match="absent.pt"):
         load_checkpoint(nn.Linear(4, 2), tmp_path / "absent.pt")
-    torch.save(nn.Linear(4, 2).state_dict(), tmp_path / "bare.pt")  # a plain state_dict loads
+    torch.save(
+        nn.Linear(4, 2).state_dict(), tmp_path / "bare.pt"
+    )  # a plain state_dict loads
     assert load_checkpoint(nn.Linear(4, 2), tmp_path / "bare.pt") == {}
     with pytest.raises(ValueError, match="bare.pt holds a bare state_dict"):
         load_model(tmp_path / "bare.pt")
@@ -162,28 +185,44 @@ def _bad_files(tmp_path):
     torch.save({"weights": [1, 2, 3], "epoch": 3}, tmp_path / "wrong_dict.pt")
     torch.save([torch.ones(2)], tmp_path / "a_list.pt")
     obj = torch.load(good, weights_only=True)
-    torch.save({**obj, "model_config": json.dumps({"class": "NoSuchNet", "args": {}})},
-               tmp_path / "unknown_class.pt")
+    torch.save(
+        {**obj, "model_config": json.dumps({"class": "NoSuchNet", "args": {}})},
+        tmp_path / "unknown_class.pt",
+    )
     torch.save({**obj, "metadata": "{not json"}, tmp_path / "bad_metadata.pt")
     torch.save({**obj, "state_dict": 5}, tmp_path / "bad_state.pt")
-    torch.save({k: v for k, v in obj.items() if k != "state_dict"}, tmp_path / "no_state.pt")
-    config = {"class": "DeepBind", "args": {"n_filters": 2, "kernel_size": 3, "colour": 1}}
+    torch.save(
+        {k: v for k, v in obj.items() if k != "state_dict"}, tmp_path / "no_state.pt"
+    )
+    config = {
+        "class": "DeepBind",
+        "args": {"n_filters": 2, "kernel_size": 3, "colour": 1},
+    }
     torch.save({**obj, "model_config": json.dumps(config)}, tmp_path / "bad_args.pt")
     return good
 
 
-@pytest.mark.parametrize("name, match", [
-    ("truncated", "not a readable checkpoint"),
-    ("random", "not a readable checkpoint"),
-    ("empty", "is empty, not a checkpoint"),
-    ("wrong_dict", r"holds a dict with keys \['weights', 'epoch'\], not a gdl_utils"),
-    ("a_list", "holds a list"),
-    ("unknown_class", "unknown model class 'NoSuchNet'; registered: .*DeepBind"),
-    ("bad_metadata", "damaged gdl_utils-checkpoint-v2 file: metadata is not a JSON"),
-    ("bad_state", "damaged"),
-    ("no_state", "damaged.*state_dict is not a dict of tensors"),
-    ("bad_args", "cannot build DeepBind.*colour"),
-])
+@pytest.mark.parametrize(
+    "name, match",
+    [
+        ("truncated", "not a readable checkpoint"),
+        ("random", "not a readable checkpoint"),
+        ("empty", "is empty, not a checkpoint"),
+        (
+            "wrong_dict",
+            r"holds a dict with keys \['weights', 'epoch'\], not a gdl_utils",
+        ),
+        ("a_list", "holds a list"),
+        ("unknown_class", "unknown model class 'NoSuchNet'; registered: .*DeepBind"),
+        (
+            "bad_metadata",
+            "damaged gdl_utils-checkpoint-v2 file: metadata is not a JSON",
+        ),
+        ("bad_state", "damaged"),
+        ("no_state", "damaged.*state_dict is not a dict of tensors"),
+        ("bad_args", "cannot build DeepBind.*colour"),
+    ],
+)
 def test_bad_checkpoints_name_the_file(name, match, tmp_path):
     _bad_files(tmp_path)
     path = tmp_path / f"{name}.pt"

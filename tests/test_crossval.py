@@ -15,16 +15,36 @@ def _data(rng):
 
 def test_out_of_fold_predictions_match_manual_loop(rng):
     X, y = _data(rng)
-    folds = [(np.arange(20, 60), np.arange(0, 20)), (np.concatenate([np.arange(0, 20), np.arange(40, 60)]),
-             np.arange(20, 40)), (np.arange(0, 40), np.arange(40, 60))]
+    folds = [
+        (np.arange(20, 60), np.arange(0, 20)),
+        (np.concatenate([np.arange(0, 20), np.arange(40, 60)]), np.arange(20, 40)),
+        (np.arange(0, 40), np.arange(40, 60)),
+    ]
     make = lambda: MLP(5, hidden=(8,))  # noqa: E731
-    got = cross_val_predict(make, X, y, folds, loss_fn=nn.BCEWithLogitsLoss(), seed=3, epochs=60, lr=1e-2,
-                            verbose=False)
+    got = cross_val_predict(
+        make,
+        X,
+        y,
+        folds,
+        loss_fn=nn.BCEWithLogitsLoss(),
+        seed=3,
+        epochs=60,
+        lr=1e-2,
+        verbose=False,
+    )
     expected = np.empty((60, 1), dtype=np.float32)
     for k, (tr, te) in enumerate(folds):
         set_seed(3 + k)
         model = make()
-        fit(model, (X[tr], y[tr]), loss_fn=nn.BCEWithLogitsLoss(), seed=3 + k, epochs=60, lr=1e-2, verbose=False)
+        fit(
+            model,
+            (X[tr], y[tr]),
+            loss_fn=nn.BCEWithLogitsLoss(),
+            seed=3 + k,
+            epochs=60,
+            lr=1e-2,
+            verbose=False,
+        )
         expected[te] = predict(model, X[te])
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
     assert ((got[:, 0] > 0) == y).mean() > 0.7  # it learned something out of fold
@@ -32,8 +52,15 @@ def test_out_of_fold_predictions_match_manual_loop(rng):
 
 def test_rows_outside_every_test_part_are_nan(rng):
     X, y = _data(rng)
-    got = cross_val_predict(lambda: MLP(5), X, y, [(np.arange(10, 60), np.arange(0, 10))],
-                            loss_fn=nn.BCEWithLogitsLoss(), epochs=1, verbose=False)
+    got = cross_val_predict(
+        lambda: MLP(5),
+        X,
+        y,
+        [(np.arange(10, 60), np.arange(0, 10))],
+        loss_fn=nn.BCEWithLogitsLoss(),
+        epochs=1,
+        verbose=False,
+    )
     assert np.isfinite(got[:10]).all() and np.isnan(got[10:]).all()
 
 

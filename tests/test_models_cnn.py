@@ -1,4 +1,6 @@
-"""Tests for gdl_utils.models.cnn: DeepBind, MultiTaskCNN and the reverse-complement-averaging wrapper."""
+"""Tests for gdl_utils.models.cnn: DeepBind, MultiTaskCNN and the
+reverse-complement-averaging wrapper."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from gdl_utils.models.cnn import DeepBind, MultiTaskCNN, RCAveraged, reverse_complement_onehot
+from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
+from gdl_utils.models.wrappers import RCAveraged, reverse_complement_onehot
 from gdl_utils.sequence import one_hot, reverse_complement
 
 
@@ -29,7 +32,11 @@ def test_deepbind_shapes_any_length(device, rng, length):
     assert out.shape == (5, 3) and out.device.type == device.type
     acts = model.first_layer_activations(random_one_hot(rng, 2, length).to(device))
     assert acts.shape == (2, 8, length - 24 + 1) and (acts >= 0).all()
-    assert model.first_layer is model.conv and model.first_layer.weight.shape == (8, 4, 24)
+    assert model.first_layer is model.conv and model.first_layer.weight.shape == (
+        8,
+        4,
+        24,
+    )
 
 
 @pytest.mark.parametrize("global_pool", ["max", "avg", "maxavg"])
@@ -43,7 +50,9 @@ def test_deepbind_rejects_short_or_misshaped_input(rng):
     model = DeepBind(kernel_size=24)
     with pytest.raises(ValueError, match="length 23 is shorter"):
         model(random_one_hot(rng, 2, 23))
-    with pytest.raises(ValueError, match=r"DeepBind: input: expected one-hot shape \(N, 4, L\)"):
+    with pytest.raises(
+        ValueError, match=r"DeepBind: input: expected one-hot shape \(N, 4, L\)"
+    ):
         model(torch.zeros(2, 5, 40))
     with pytest.raises(ValueError, match="dropout"):
         DeepBind(dropout=1.5)
@@ -57,36 +66,58 @@ def test_multitask_shapes_and_length_independence(device, rng, length):
     assert model.n_outputs == 7
     out = model(random_one_hot(rng, 4, length).to(device))
     assert out.shape == (4, 7) and torch.isfinite(out).all()
-    assert isinstance(model.first_layer, nn.Conv1d) and model.first_layer.weight.shape == (64, 4, 15)
-    assert model.first_layer_activations(random_one_hot(rng, 2, length).to(device)).shape == (2, 64, length - 14)
+    assert isinstance(
+        model.first_layer, nn.Conv1d
+    ) and model.first_layer.weight.shape == (64, 4, 15)
+    assert model.first_layer_activations(
+        random_one_hot(rng, 2, length).to(device)
+    ).shape == (2, 64, length - 14)
 
 
 def test_multitask_depth_and_min_length(rng):
-    model = MultiTaskCNN(2, conv_channels=(16, 16, 16, 16), kernel_sizes=5, pool_sizes=(2, 2, 2, 0),
-                         batch_norm=False)
+    model = MultiTaskCNN(
+        2,
+        conv_channels=(16, 16, 16, 16),
+        kernel_sizes=5,
+        pool_sizes=(2, 2, 2, 0),
+        batch_norm=False,
+    )
     assert len(model.blocks) == 4
     assert not any(isinstance(m, nn.BatchNorm1d) for m in model.modules())
     assert model.min_length == 2 * 2 * 2 + 5 - 1
     assert model(random_one_hot(rng, 2, model.min_length)).shape == (2, 2)
     with pytest.raises(ValueError, match="shorter than the minimum 12"):
         model(random_one_hot(rng, 2, model.min_length - 1))
-    shallow = MultiTaskCNN(1, conv_channels=(8,), kernel_sizes=(19,), pool_sizes=(0,), hidden=0)
-    assert shallow.min_length == 19 and shallow(random_one_hot(rng, 3, 19)).shape == (3, 1)
+    shallow = MultiTaskCNN(
+        1, conv_channels=(8,), kernel_sizes=(19,), pool_sizes=(0,), hidden=0
+    )
+    assert shallow.min_length == 19 and shallow(random_one_hot(rng, 3, 19)).shape == (
+        3,
+        1,
+    )
 
 
 def test_multitask_rejects_mismatched_layer_lists():
-    with pytest.raises(ValueError, match="kernel_sizes has 2 entries but conv_channels has 3"):
+    with pytest.raises(
+        ValueError, match="kernel_sizes has 2 entries but conv_channels has 3"
+    ):
         MultiTaskCNN(3, conv_channels=(8, 8, 8), kernel_sizes=(5, 5))
     with pytest.raises(ValueError, match="pool sizes"):
         MultiTaskCNN(3, conv_channels=(8,), kernel_sizes=5, pool_sizes=-1)
 
 
 def test_batch_norm_changes_first_layer_activations_only_by_affine_map(rng):
-    model = MultiTaskCNN(2, conv_channels=(6, 6), kernel_sizes=(5, 3), pool_sizes=(2, 0)).eval()
+    model = MultiTaskCNN(
+        2, conv_channels=(6, 6), kernel_sizes=(5, 3), pool_sizes=(2, 0)
+    ).eval()
     x = random_one_hot(rng, 3, 40)
     bn = model.blocks[0][1]
-    expect = torch.relu((model.first_layer(x) - bn.running_mean[:, None]) /
-                        torch.sqrt(bn.running_var[:, None] + bn.eps) * bn.weight[:, None] + bn.bias[:, None])
+    expect = torch.relu(
+        (model.first_layer(x) - bn.running_mean[:, None])
+        / torch.sqrt(bn.running_var[:, None] + bn.eps)
+        * bn.weight[:, None]
+        + bn.bias[:, None]
+    )
     torch.testing.assert_close(model.first_layer_activations(x), expect)
 
 
@@ -96,20 +127,26 @@ def test_batch_norm_changes_first_layer_activations_only_by_affine_map(rng):
 def test_reverse_complement_onehot_matches_string_version():
     seqs = ["ACGTTGCAAN", "GGGATCCCTA"]
     x = torch.from_numpy(one_hot(seqs))
-    assert np.array_equal(reverse_complement_onehot(x).numpy(), one_hot(reverse_complement(seqs)))
+    assert np.array_equal(
+        reverse_complement_onehot(x).numpy(), one_hot(reverse_complement(seqs))
+    )
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(st.text(alphabet="ACGT", min_size=30, max_size=30), min_size=1, max_size=6))
+@given(
+    st.lists(st.text(alphabet="ACGT", min_size=30, max_size=30), min_size=1, max_size=6)
+)
 def test_rc_averaged_is_strand_invariant_for_random_sequences(seqs):
     torch.manual_seed(0)
-    model = RCAveraged(MultiTaskCNN(3, conv_channels=(8, 8), kernel_sizes=(7, 3), pool_sizes=(2, 0))).eval()
+    model = RCAveraged(
+        MultiTaskCNN(3, conv_channels=(8, 8), kernel_sizes=(7, 3), pool_sizes=(2, 0))
+    ).eval()
     x = torch.from_numpy(one_hot(seqs))
     x_rc = torch.from_numpy(one_hot(reverse_complement(seqs)))
     with torch.no_grad():
         torch.testing.assert_close(model(x), model(x_rc), rtol=1e-6, atol=1e-6)
         plain = model.model(x)
-        # the wrapped model alone is not strand-symmetric (otherwise the test would prove nothing)
+        # the wrapped model alone is not strand-symmetric (else the test proves nothing)
         assert not torch.allclose(plain, model.model(x_rc), atol=1e-4)
 
 
@@ -134,9 +171,11 @@ def test_deepbind_overfits_a_planted_kmer(device, rng):
     x = random_one_hot(rng, n, length)
     y = torch.zeros(n, 1)
     motif = torch.from_numpy(one_hot("GATTACA"))
-    for i in range(0, n, 2):  # every other sequence carries GATTACA at a random position
+    for i in range(
+        0, n, 2
+    ):  # every other sequence carries GATTACA at a random position
         p = int(rng.integers(0, length - 7))
-        x[i, :, p:p + 7] = motif
+        x[i, :, p : p + 7] = motif
         y[i] = 1.0
     model = DeepBind(n_filters=8, kernel_size=9, hidden=16, dropout=0.0).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -159,9 +198,11 @@ def test_multitask_cnn_fits_two_tasks_and_autocast(device, rng):
         for t, kmer in enumerate(["CACGTG", "TGACTCA"]):
             if (i >> t) & 1:
                 p = int(rng.integers(0, 60 - len(kmer)))
-                x[i, :, p:p + len(kmer)] = torch.from_numpy(one_hot(kmer))
+                x[i, :, p : p + len(kmer)] = torch.from_numpy(one_hot(kmer))
                 y[i, t] = 1.0
-    model = MultiTaskCNN(2, conv_channels=(16, 16), kernel_sizes=(9, 3), pool_sizes=(2, 0), dropout=0.0)
+    model = MultiTaskCNN(
+        2, conv_channels=(16, 16), kernel_sizes=(9, 3), pool_sizes=(2, 0), dropout=0.0
+    )
     model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     x, y = x.to(device), y.to(device)
@@ -172,6 +213,8 @@ def test_multitask_cnn_fits_two_tasks_and_autocast(device, rng):
         opt.step()
     model.eval()
     assert ((model(x) > 0).float() == y).float().mean() > 0.97
-    if device.type == "cuda":  # mixed precision forward pass gives finite outputs of the same shape
+    if (
+        device.type == "cuda"
+    ):  # mixed precision forward pass gives finite outputs of the same shape
         with torch.autocast("cuda", dtype=torch.float16):
             assert torch.isfinite(model(x).float()).all()

@@ -1,4 +1,6 @@
-"""Tests for gdl_utils.models.mlp: the perceptron rule, the perceptron criterion, Perceptron and MLP."""
+"""Tests for gdl_utils.models.mlp: the perceptron rule, the perceptron criterion,
+Perceptron and MLP."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,11 +9,17 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.models.mlp import MLP, Perceptron, one_hot_weights, perceptron_loss, perceptron_rule
+from gdl_utils.models.mlp import (
+    MLP,
+    Perceptron,
+    perceptron_loss,
+    perceptron_rule,
+)
 
 
 def separable_data(rng, n=200, d=5, margin=0.2):
-    """Points on either side of a random hyperplane, at least ``margin`` away from it."""
+    """Points on either side of a random hyperplane, at least ``margin`` away from
+    it."""
     w_true = rng.normal(size=d)
     w_true /= np.linalg.norm(w_true)
     X = rng.normal(size=(4 * n, d))
@@ -27,7 +35,7 @@ def random_one_hot(rng, n, length):
     return x
 
 
-# ---------------------------------------------------------------- perceptron_rule (numpy)
+# ---------------------------------------------------------- perceptron_rule (numpy)
 
 
 def test_perceptron_rule_converges_on_separable_data(rng):
@@ -46,7 +54,8 @@ def test_perceptron_rule_does_not_converge_on_xor():
 
 
 def test_perceptron_rule_single_update_matches_hand_computation():
-    # one positive example, no shuffling: the first visit is a mistake (score 0), then w = lr*x, b = lr
+    # one positive example, no shuffling: the first visit is a mistake (score 0),
+    # then w = lr*x, b = lr
     X = np.array([[1.0, -2.0, 0.5]])
     w, b, n_errors = perceptron_rule(X, np.array([1]), epochs=5, lr=0.1, shuffle=False)
     np.testing.assert_allclose(w, [0.1, -0.2, 0.05])
@@ -55,9 +64,12 @@ def test_perceptron_rule_single_update_matches_hand_computation():
 
 
 def test_averaged_perceptron_matches_hand_computation():
-    # visits: mistake (w=[1,0], b=1), mistake (w=[1,-1], b=0), then two correct visits; average of 4 states
+    # visits: mistake (w=[1,0], b=1), mistake (w=[1,-1], b=0), then two correct
+    # visits; average of 4 states
     X = np.array([[1.0, 0.0], [0.0, 1.0]])
-    w, b, n_errors = perceptron_rule(X, np.array([1, 0]), epochs=10, shuffle=False, average=True)
+    w, b, n_errors = perceptron_rule(
+        X, np.array([1, 0]), epochs=10, shuffle=False, average=True
+    )
     np.testing.assert_allclose(w, [1.0, -0.75])
     assert b == pytest.approx(0.25)
     assert n_errors.tolist() == [2, 0]
@@ -67,9 +79,13 @@ def test_averaged_perceptron_is_stable_on_noisy_data(rng):
     X, y = separable_data(rng, n=300, d=5, margin=0.0)
     y = np.where(rng.random(len(y)) < 0.15, 1 - y, y)  # label noise: not separable
     finals = np.array([perceptron_rule(X, y, epochs=5, seed=s)[0] for s in range(6)])
-    averages = np.array([perceptron_rule(X, y, epochs=5, seed=s, average=True)[0] for s in range(6)])
+    averages = np.array(
+        [perceptron_rule(X, y, epochs=5, seed=s, average=True)[0] for s in range(6)]
+    )
 
-    def spread(ws):  # mean angle-like spread of the unit weight vectors around their mean
+    def spread(
+        ws,
+    ):  # mean angle-like spread of the unit weight vectors around their mean
         units = ws / np.linalg.norm(ws, axis=1, keepdims=True)
         return np.linalg.norm(units - units.mean(0), axis=1).mean()
 
@@ -78,7 +94,9 @@ def test_averaged_perceptron_is_stable_on_noisy_data(rng):
 
 def test_perceptron_rule_accepts_one_hot_and_is_seeded(rng):
     x = random_one_hot(rng, 60, 8)
-    y = (x[:, 2, 3] + x[:, 0, 5] >= 1).astype(int)  # G at 3 or A at 5: linearly separable
+    y = (x[:, 2, 3] + x[:, 0, 5] >= 1).astype(
+        int
+    )  # G at 3 or A at 5: linearly separable
     w1, b1, e1 = perceptron_rule(x, y, epochs=100, seed=3)
     w2, b2, e2 = perceptron_rule(x, y, epochs=100, seed=3)
     assert w1.shape == (32,) and e1[-1] == 0
@@ -116,7 +134,9 @@ def test_perceptron_loss_binary_values():
     logits = torch.tensor([[2.0], [-1.0], [0.5], [-3.0]])
     target = torch.tensor([1, 1, 0, 0])
     # correct, wrong by 1, wrong by 0.5, correct
-    assert perceptron_loss(logits, target).item() == pytest.approx((0 + 1 + 0.5 + 0) / 4)
+    assert perceptron_loss(logits, target).item() == pytest.approx(
+        (0 + 1 + 0.5 + 0) / 4
+    )
 
 
 def test_perceptron_loss_multiclass_values():
@@ -147,7 +167,10 @@ def test_perceptron_loss_shape_mismatch():
 
 @pytest.mark.parametrize("n_outputs", [1, 3])
 def test_forward_shapes_one_hot_and_features(device, n_outputs):
-    for model in (Perceptron(4 * 10, n_outputs), MLP(4 * 10, hidden=(16, 8), n_outputs=n_outputs, dropout=0.1)):
+    for model in (
+        Perceptron(4 * 10, n_outputs),
+        MLP(4 * 10, hidden=(16, 8), n_outputs=n_outputs, dropout=0.1),
+    ):
         model = model.to(device)
         assert model(torch.zeros(5, 4, 10, device=device)).shape == (5, n_outputs)
         out = model(torch.zeros(2, 40, device=device))
@@ -165,7 +188,10 @@ def test_flattening_is_channel_major():
 
 
 def test_mlp_depth_and_dropout_layers():
-    assert sum(isinstance(m, torch.nn.Linear) for m in MLP(8, hidden=(4, 4, 4)).modules()) == 4
+    assert (
+        sum(isinstance(m, torch.nn.Linear) for m in MLP(8, hidden=(4, 4, 4)).modules())
+        == 4
+    )
     assert sum(isinstance(m, torch.nn.Linear) for m in MLP(8, hidden=()).modules()) == 1
     mlp = MLP(8, hidden=3, dropout=0.5, input_dropout=0.2)
     assert sum(isinstance(m, torch.nn.Dropout) for m in mlp.modules()) == 2
@@ -204,9 +230,13 @@ def test_mlp_overfits_a_tiny_xor_batch(device):
     torch.manual_seed(0)
     x = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], device=device)
     y = torch.tensor([[0.0], [1.0], [1.0], [0.0]], device=device)
-    mlp = train_full_batch(MLP(2, hidden=(16,)).to(device), x, y, torch.nn.BCEWithLogitsLoss(), 300)
+    mlp = train_full_batch(
+        MLP(2, hidden=(16,)).to(device), x, y, torch.nn.BCEWithLogitsLoss(), 300
+    )
     assert torch.equal((mlp(x) > 0).float(), y)
-    lin = train_full_batch(Perceptron(2).to(device), x, y, torch.nn.BCEWithLogitsLoss(), 300)
+    lin = train_full_batch(
+        Perceptron(2).to(device), x, y, torch.nn.BCEWithLogitsLoss(), 300
+    )
     assert ((lin(x) > 0).float() != y).any(), "a single layer cannot represent XOR"
 
 
@@ -214,14 +244,23 @@ def test_mlp_overfits_random_one_hot_multiclass(device, rng):
     torch.manual_seed(0)
     x = torch.as_tensor(random_one_hot(rng, 32, 12), device=device)
     y = torch.as_tensor(rng.integers(0, 3, size=32), device=device)
-    mlp = train_full_batch(MLP(48, hidden=(64,), n_outputs=3).to(device), x, y, torch.nn.CrossEntropyLoss(), 200)
+    mlp = train_full_batch(
+        MLP(48, hidden=(64,), n_outputs=3).to(device),
+        x,
+        y,
+        torch.nn.CrossEntropyLoss(),
+        200,
+    )
     assert (mlp(x).argmax(1) == y).all()
 
 
 def test_torch_perceptron_with_perceptron_loss_separates_separable_data(device, rng):
     torch.manual_seed(0)
     X, y = separable_data(rng, n=100, d=4)
-    x, t = torch.as_tensor(X, dtype=torch.float32, device=device), torch.as_tensor(y, device=device)
+    x, t = (
+        torch.as_tensor(X, dtype=torch.float32, device=device),
+        torch.as_tensor(y, device=device),
+    )
     model = Perceptron(4).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     for _ in range(50):
@@ -230,31 +269,3 @@ def test_torch_perceptron_with_perceptron_loss_separates_separable_data(device, 
             perceptron_loss(model(x[i : i + 1]), t[i : i + 1]).backward()
             opt.step()
     assert ((model(x).squeeze(1) > 0).long() == t).all()
-
-
-# ---------------------------------------------------------------- one_hot_weights
-
-
-def test_one_hot_weights_centres_columns_and_keeps_order():
-    w = np.arange(24.0)  # (4 * 6,)
-    m = one_hot_weights(w, 6)
-    assert m.shape == (1, 4, 6)
-    np.testing.assert_allclose(m.sum(axis=1), 0.0, atol=1e-12)
-    # at each position the channels are A < C < G < T because feature index grows channel-major
-    assert (np.diff(m[0], axis=0) > 0).all()
-
-
-def test_one_hot_weights_from_module_and_score_invariance(rng):
-    model = MLP(4 * 5, hidden=(7,))
-    m = one_hot_weights(model, 5)
-    assert m.shape == (7, 4, 5)
-    # centring changes every one-hot score by the same constant (it only moves the bias)
-    w = model.net[0].weight.detach().numpy().reshape(7, 4, 5)
-    x = random_one_hot(rng, 10, 5)
-    diff = np.einsum("ucl,ncl->nu", w, x) - np.einsum("ucl,ncl->nu", m, x)
-    np.testing.assert_allclose(diff, diff[:1].repeat(10, axis=0), atol=1e-5)
-
-
-def test_one_hot_weights_wrong_length():
-    with pytest.raises(ValueError, match="length 4"):
-        one_hot_weights(np.zeros((2, 20)), 4)

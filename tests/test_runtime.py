@@ -1,5 +1,6 @@
 """Tests for gdl_utils.runtime (devices, seeds, threads, precision, to_device) and
 gdl_utils.distributed (torchrun environment, a real two-process run on the CPU)."""
+
 from __future__ import annotations
 
 import collections
@@ -145,7 +146,12 @@ def test_to_device_keeps_nested_structure(device):
     assert set(moved) == set(batch) and isinstance(moved["pair"], Pair)
     assert moved["ids"].device.type == device.type and moved["ids"].dtype == torch.long
     signal, lengths, listed, number, name = moved["ctc"]
-    assert signal.device.type == lengths.device.type == listed[0].device.type == device.type
+    assert (
+        signal.device.type
+        == lengths.device.type
+        == listed[0].device.type
+        == device.type
+    )
     assert (number, name, moved["none"]) == (7, "name", None)
     assert moved["graph"].x.device.type == device.type
     assert moved["pair"].lengths.device.type == device.type
@@ -178,16 +184,27 @@ def test_fit_under_torchrun_matches_one_process(tmp_path):
     if torchrun is None:
         pytest.skip("torchrun is not installed next to this Python")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [torchrun, "--standalone", "--nproc_per_node", "2",
-           str(ROOT / "tests" / "distributed_worker.py"), str(tmp_path)]
+    cmd = [
+        torchrun,
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        str(ROOT / "tests" / "distributed_worker.py"),
+        str(tmp_path),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert [r["main"] for r in ranks] == [True, False]
     assert {r["world_size"] for r in ranks} == {2}
     shards = [set(r["shard"]) for r in ranks]
-    assert len(shards[0]) == len(shards[1]) == 32 and shards[0] | shards[1] == set(range(64))
-    assert ranks[0]["weight"] == ranks[1]["weight"] and ranks[0]["bias"] == ranks[1]["bias"]
+    assert len(shards[0]) == len(shards[1]) == 32 and shards[0] | shards[1] == set(
+        range(64)
+    )
+    assert (
+        ranks[0]["weight"] == ranks[1]["weight"]
+        and ranks[0]["bias"] == ranks[1]["bias"]
+    )
     assert ranks[0]["train_loss"] == ranks[1]["train_loss"]
     assert ranks[0]["saves"] and not ranks[1]["saves"]  # only rank 0 writes checkpoints
     lines = (tmp_path / "rank0.log").read_text().splitlines()
@@ -201,10 +218,23 @@ def test_fit_under_torchrun_matches_one_process(tmp_path):
     X, y = data()
     torch.manual_seed(100)  # rank 0's initial weights, which fit broadcast to rank 1
     model = nn.Linear(3, 1)
-    hist = fit(model, (X, y), (X, y), loss_fn=nn.BCEWithLogitsLoss(), epochs=5, lr=0.5,
-               optimizer="sgd", batch_size=64, device="cpu", verbose=False)
-    np.testing.assert_allclose(ranks[0]["weight"], model.weight.detach().ravel(), atol=1e-5)
+    hist = fit(
+        model,
+        (X, y),
+        (X, y),
+        loss_fn=nn.BCEWithLogitsLoss(),
+        epochs=5,
+        lr=0.5,
+        optimizer="sgd",
+        batch_size=64,
+        device="cpu",
+        verbose=False,
+    )
+    np.testing.assert_allclose(
+        ranks[0]["weight"], model.weight.detach().ravel(), atol=1e-5
+    )
     assert ranks[0]["bias"] == pytest.approx(model.bias.item(), abs=1e-5)
-    np.testing.assert_allclose(ranks[0]["train_loss"], hist.to_frame()["train_loss"],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        ranks[0]["train_loss"], hist.to_frame()["train_loss"], atol=1e-5
+    )
     assert ranks[0]["train_loss"][-1] < 0.5 * ranks[0]["train_loss"][0]  # it learned

@@ -1,7 +1,8 @@
-"""Tests for gdl_utils.training: make_loader, fit (plain path, precision, early stopping,
-output, input checks) and predict. The step contract (CTC, VAE, GNN, masked LM) is tested
-in test_contract.py, checkpoints in test_checkpoint.py, devices and seeds in
-test_runtime.py."""
+"""Tests for gdl_utils.training: make_loader, fit (plain path, precision, early
+stopping, output, input checks) and predict. The step contract (CTC, VAE, GNN, masked
+LM) is tested in test_contract.py, checkpoints in test_checkpoint.py, devices and seeds
+in test_runtime.py."""
+
 from __future__ import annotations
 
 import sys
@@ -21,7 +22,8 @@ BCE = nn.BCEWithLogitsLoss()
 
 
 def separable(rng, n=128, d=3, margin=0.3):
-    """(n, d) float32 points at least ``margin`` from a random hyperplane, labels (n,) 0/1."""
+    """(n, d) float32 points at least ``margin`` from a random hyperplane, labels (n,)
+    0/1."""
     w = rng.normal(size=d)
     w /= np.linalg.norm(w)
     X = rng.normal(size=(6 * n, d)).astype(np.float32)
@@ -31,7 +33,8 @@ def separable(rng, n=128, d=3, margin=0.3):
 
 
 def early_stopping_data():
-    """1-D logistic problem: training pushes w up forever, validation loss is minimal near w = 0.8."""
+    """1-D logistic problem: training pushes w up forever, validation loss is minimal
+    near w = 0.8."""
     X_train = np.array([[1.0], [-1.0]] * 8, dtype=np.float32)
     y_train = np.array([1, 0] * 8)
     X_val = np.array([[1.0]] * 9 + [[-1.0]] * 9 + [[3.0], [-3.0]], dtype=np.float32)
@@ -45,12 +48,12 @@ def zero_linear():
     return model
 
 
-# ------------------------------------------------------------------------------------------------ loaders
+# ------------------------------------------------------------------------------ loaders
 def test_make_loader_dtypes_and_errors():
     X = np.zeros((10, 4, 5))  # float64 -> float32
     x, y = next(iter(make_loader(X, np.arange(10), batch_size=4)))
     assert x.dtype == torch.float32 and y.dtype == torch.int64 and x.shape == (4, 4, 5)
-    tokens, = next(iter(make_loader(np.ones((3, 7), dtype=np.int32))))
+    (tokens,) = next(iter(make_loader(np.ones((3, 7), dtype=np.int32))))
     assert tokens.dtype == torch.int64
     _, yb = next(iter(make_loader(X, np.ones(10, dtype=bool))))
     assert yb.dtype == torch.int64
@@ -62,20 +65,40 @@ def test_make_loader_dtypes_and_errors():
 @given(n=st.integers(1, 40), batch_size=st.integers(1, 16), seed=st.integers(0, 2**16))
 def test_make_loader_covers_every_row_once(n, batch_size, seed):
     X = np.arange(n, dtype=np.float32)[:, None]
-    ordered = torch.cat([x for x, _ in make_loader(X, np.arange(n), batch_size=batch_size)])
+    ordered = torch.cat(
+        [x for x, _ in make_loader(X, np.arange(n), batch_size=batch_size)]
+    )
     assert ordered[:, 0].tolist() == list(range(n))
-    shuffled = [torch.cat([y for _, y in make_loader(X, np.arange(n), batch_size=batch_size, shuffle=True,
-                                                     seed=seed)]).tolist() for _ in range(2)]
+    shuffled = [
+        torch.cat(
+            [
+                y
+                for _, y in make_loader(
+                    X, np.arange(n), batch_size=batch_size, shuffle=True, seed=seed
+                )
+            ]
+        ).tolist()
+        for _ in range(2)
+    ]
     assert sorted(shuffled[0]) == list(range(n)) and shuffled[0] == shuffled[1]
 
 
-# ---------------------------------------------------------------------------------------------------- fit
+# ---------------------------------------------------------------------------------- fit
 def test_fit_learns_separable_problem(device, rng):
     X, y = separable(rng)
     set_seed(0)
     model = nn.Linear(3, 1)
-    hist = fit(model, (X, y), (X, y), loss_fn=BCE, epochs=25, lr=0.2, batch_size=128, device=device,
-               verbose=False)
+    hist = fit(
+        model,
+        (X, y),
+        (X, y),
+        loss_fn=BCE,
+        epochs=25,
+        lr=0.2,
+        batch_size=128,
+        device=device,
+        verbose=False,
+    )
     df = hist.to_frame()
     assert df["train_loss"].iloc[-1] < 0.5 * df["train_loss"].iloc[0]
     assert next(model.parameters()).device.type == device.type
@@ -87,15 +110,37 @@ def test_fit_cross_entropy_and_mse_targets(device, rng):
     X, y = separable(rng, n=96)
     set_seed(0)
     clf = nn.Linear(3, 2)  # (N, 2) logits, y (N,) int -> class indices
-    hist = fit(clf, (X, y), loss_fn=nn.CrossEntropyLoss(), epochs=15, lr=0.1, batch_size=96, device=device,
-               verbose=False)
+    hist = fit(
+        clf,
+        (X, y),
+        loss_fn=nn.CrossEntropyLoss(),
+        epochs=15,
+        lr=0.1,
+        batch_size=96,
+        device=device,
+        verbose=False,
+    )
     assert (predict(clf, X, activation="softmax").argmax(1) == y).mean() == 1.0
-    assert hist.best_epoch == hist.to_frame()["train_loss"].idxmin() + 1  # no val: best by train loss
-    target = (X @ np.array([1.0, -2.0, 0.5], dtype=np.float32))  # (N,) float vs (N, 1) output
+    assert (
+        hist.best_epoch == hist.to_frame()["train_loss"].idxmin() + 1
+    )  # no val: best by train loss
+    target = X @ np.array(
+        [1.0, -2.0, 0.5], dtype=np.float32
+    )  # (N,) float vs (N, 1) output
     reg = nn.Linear(3, 1)
-    hist = fit(reg, (X, target), loss_fn=nn.MSELoss(), epochs=40, lr=0.1, batch_size=96, device=device,
-               verbose=False)
-    assert hist.epochs[-1]["train_loss"] < 0.02 * hist.epochs[0]["train_loss"]  # broadcasting would stall
+    hist = fit(
+        reg,
+        (X, target),
+        loss_fn=nn.MSELoss(),
+        epochs=40,
+        lr=0.1,
+        batch_size=96,
+        device=device,
+        verbose=False,
+    )
+    assert (
+        hist.epochs[-1]["train_loss"] < 0.02 * hist.epochs[0]["train_loss"]
+    )  # broadcasting would stall
 
 
 def test_history_frame_and_metric(rng):
@@ -106,20 +151,41 @@ def test_history_frame_and_metric(rng):
         seen["shapes"] = (y_true.shape, y_score.shape)
         return float(np.mean((y_score > 0) == y_true))
 
-    hist = fit(nn.Linear(3, 1), (X, y), (X, y), loss_fn=BCE, epochs=4, lr=0.1, batch_size=32,
-               metric=metric, verbose=False, device="cpu")
+    hist = fit(
+        nn.Linear(3, 1),
+        (X, y),
+        (X, y),
+        loss_fn=BCE,
+        epochs=4,
+        lr=0.1,
+        batch_size=32,
+        metric=metric,
+        verbose=False,
+        device="cpu",
+    )
     df = hist.to_frame()
     assert list(df.columns[:4]) == ["epoch", "train_loss", "val_loss", "val_metric"]
     assert df.shape[0] == 4 and df["epoch"].tolist() == [1, 2, 3, 4]
     assert df["val_metric"].between(0, 1).all() and df["val_loss"].notna().all()
-    assert seen["shapes"] == ((64,), (64,))  # (N, 1) logits squeezed to the labels' shape
+    assert seen["shapes"] == (
+        (64,),
+        (64,),
+    )  # (N, 1) logits squeezed to the labels' shape
     assert hist.best_epoch == int(df.loc[df["val_loss"].idxmin(), "epoch"])
     assert not hist.stopped_early and History().best_epoch is None
 
 
 def test_early_stopping_restores_best_weights(device):
     train, val = early_stopping_data()
-    kw = dict(loss_fn=BCE, lr=0.05, optimizer="sgd", batch_size=16, device=device, seed=0, verbose=False)
+    kw = dict(
+        loss_fn=BCE,
+        lr=0.05,
+        optimizer="sgd",
+        batch_size=16,
+        device=device,
+        seed=0,
+        verbose=False,
+    )
     model = zero_linear()
     hist = fit(model, train, val, epochs=60, patience=3, **kw)
     best = hist.best_epoch
@@ -128,7 +194,9 @@ def test_early_stopping_restores_best_weights(device):
     # the restored weights are exactly those after `best` epochs of the same run
     reference = zero_linear()
     fit(reference, train, val, epochs=best, **kw)
-    torch.testing.assert_close(model.weight, reference.weight.to(model.weight.device), rtol=0, atol=1e-6)
+    torch.testing.assert_close(
+        model.weight, reference.weight.to(model.weight.device), rtol=0, atol=1e-6
+    )
     # and they give the recorded best validation loss, not the last one
     logits = torch.as_tensor(predict(model, val[0])[:, 0])
     val_loss = BCE(logits, torch.as_tensor(val[1], dtype=torch.float32)).item()
@@ -141,9 +209,23 @@ def test_same_seed_same_losses(rng):
 
     def run(seed):
         set_seed(seed)
-        model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 1))
-        return fit(model, (X, y), loss_fn=BCE, epochs=3, batch_size=16, seed=seed, device="cpu",
-                   verbose=False).to_frame()["train_loss"].tolist()
+        model = nn.Sequential(
+            nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 1)
+        )
+        return (
+            fit(
+                model,
+                (X, y),
+                loss_fn=BCE,
+                epochs=3,
+                batch_size=16,
+                seed=seed,
+                device="cpu",
+                verbose=False,
+            )
+            .to_frame()["train_loss"]
+            .tolist()
+        )
 
     assert run(3) == run(3)
     assert run(3) != run(4)
@@ -166,8 +248,16 @@ class AutocastProbe(nn.Module):
 def test_default_precision_per_device(device, rng):
     X, y = separable(rng, n=32)
     probe = AutocastProbe()
-    hist = fit(probe, (X, y), (X, y), loss_fn=BCE, epochs=2, batch_size=32, device=device,
-               verbose=False)
+    hist = fit(
+        probe,
+        (X, y),
+        (X, y),
+        loss_fn=BCE,
+        epochs=2,
+        batch_size=32,
+        device=device,
+        verbose=False,
+    )
     if device.type == "cuda":
         bf16 = torch.cuda.is_bf16_supported()
         assert hist.precision == ("bf16" if bf16 else "fp16") and hist.amp
@@ -181,8 +271,15 @@ def test_default_precision_per_device(device, rng):
 def test_explicit_precision_is_checked_and_recorded(rng):
     X, y = separable(rng, n=32)
     probe = AutocastProbe()
-    hist = fit(probe, (X, y), loss_fn=BCE, epochs=2, device="cpu", precision="bf16",
-               verbose=False)
+    hist = fit(
+        probe,
+        (X, y),
+        loss_fn=BCE,
+        epochs=2,
+        device="cpu",
+        precision="bf16",
+        verbose=False,
+    )
     assert hist.precision == "bf16" and probe.seen == {(True, torch.bfloat16)}
     assert hist.to_frame()["train_loss"].notna().all()
     with pytest.raises(ValueError, match="fp16.*not available on cpu"):
@@ -196,8 +293,18 @@ def test_gradient_clipping_bounds_the_step():
     y = np.ones(8, dtype=np.float32) * 1e4
     model = nn.Linear(3, 1)
     before = torch.cat([p.detach().clone().ravel() for p in model.parameters()])
-    fit(model, (X, y), loss_fn=nn.MSELoss(), epochs=1, lr=1.0, optimizer="sgd", batch_size=8,
-        clip_grad_norm=1e-3, device="cpu", verbose=False)
+    fit(
+        model,
+        (X, y),
+        loss_fn=nn.MSELoss(),
+        epochs=1,
+        lr=1.0,
+        optimizer="sgd",
+        batch_size=8,
+        clip_grad_norm=1e-3,
+        device="cpu",
+        verbose=False,
+    )
     after = torch.cat([p.detach().ravel() for p in model.parameters()])
     assert torch.linalg.vector_norm(after - before) <= 1e-3 + 1e-7
 
@@ -214,19 +321,40 @@ def test_fit_input_errors(rng):
     with pytest.raises(ValueError, match="optimizer"):
         fit(model, (X, y), loss_fn=BCE, optimizer="lbfgs", device="cpu")
     with pytest.raises(FloatingPointError, match="epoch 1"):
-        fit(model, (X, y), loss_fn=lambda out, t: out.sum() * float("nan"), epochs=1, device="cpu",
-            verbose=False)
+        fit(
+            model,
+            (X, y),
+            loss_fn=lambda out, t: out.sum() * float("nan"),
+            epochs=1,
+            device="cpu",
+            verbose=False,
+        )
 
 
-@pytest.mark.parametrize("progress, verbose, ci, lines", [
-    (None, True, "", 3), (None, False, "", 0), (False, True, "", 0), (True, False, "true", 3),
-    (True, True, "", 3),  # captured stdout is not a terminal -> plain lines, no bar
-])
+@pytest.mark.parametrize(
+    "progress, verbose, ci, lines",
+    [
+        (None, True, "", 3),
+        (None, False, "", 0),
+        (False, True, "", 0),
+        (True, False, "true", 3),
+        (True, True, "", 3),  # captured stdout is not a terminal -> plain lines, no bar
+    ],
+)
 def test_progress_output(progress, verbose, ci, lines, capsys, monkeypatch, rng):
     monkeypatch.setenv("CI", ci)
     X, y = separable(rng, n=16)
-    fit(nn.Linear(3, 1), (X, y), (X, y), loss_fn=BCE, epochs=3, batch_size=16, device="cpu",
-        progress=progress, verbose=verbose)
+    fit(
+        nn.Linear(3, 1),
+        (X, y),
+        (X, y),
+        loss_fn=BCE,
+        epochs=3,
+        batch_size=16,
+        device="cpu",
+        progress=progress,
+        verbose=verbose,
+    )
     out = capsys.readouterr()
     assert "\r" not in out.out + out.err
     printed = [line for line in out.out.splitlines() if line.strip()]
@@ -240,20 +368,30 @@ def test_progress_bar_only_on_a_terminal_outside_ci(ci, bar, capsys, monkeypatch
     monkeypatch.setenv("CI", ci)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     X, y = separable(rng, n=16)
-    fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=3, batch_size=16, device="cpu", progress=True)
+    fit(
+        nn.Linear(3, 1),
+        (X, y),
+        loss_fn=BCE,
+        epochs=3,
+        batch_size=16,
+        device="cpu",
+        progress=True,
+    )
     out = capsys.readouterr().out
     assert ("\r" in out and "3/3" in out) if bar else "\r" not in out
     assert ("epoch 1/3" in out) != bar
 
 
-# ------------------------------------------------------------------------------------------------ predict
+# ------------------------------------------------------------------------------ predict
 def test_predict_activations(device, rng):
     X, _ = separable(rng, n=20)
     model = nn.Linear(3, 4).to(device)
     model.train()
     raw = predict(model, X, batch_size=7)
     assert raw.shape == (20, 4) and raw.dtype == np.float32
-    np.testing.assert_allclose(predict(model, X, activation="sigmoid"), 1 / (1 + np.exp(-raw)), rtol=1e-5)
+    np.testing.assert_allclose(
+        predict(model, X, activation="sigmoid"), 1 / (1 + np.exp(-raw)), rtol=1e-5
+    )
     soft = predict(model, torch.as_tensor(X), activation="softmax")
     np.testing.assert_allclose(soft.sum(1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(soft.argmax(1), raw.argmax(1))
@@ -263,16 +401,19 @@ def test_predict_activations(device, rng):
         predict(model, X, activation="relu")
 
 
-
-
 # ----------------------------------------------------------------- predict: eval mode
 class NoisyNet(nn.Module):
     """Dropout and batch norm: train-mode outputs are random and batch-dependent."""
 
     def __init__(self):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(3, 16), nn.BatchNorm1d(16), nn.ReLU(),
-                                 nn.Dropout(0.5), nn.Linear(16, 2))
+        self.net = nn.Sequential(
+            nn.Linear(3, 16),
+            nn.BatchNorm1d(16),
+            nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Linear(16, 2),
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -338,8 +479,15 @@ def test_int8_one_hot_trains_and_predicts_like_float(rng):
     for dtype in (np.int8, np.uint8, bool, np.float32):
         set_seed(0)
         model = MLP(40, hidden=(8,))
-        fit(model, (onehot.astype(dtype), y), loss_fn=BCE, epochs=3, seed=0, device="cpu",
-            verbose=False)
+        fit(
+            model,
+            (onehot.astype(dtype), y),
+            loss_fn=BCE,
+            epochs=3,
+            seed=0,
+            device="cpu",
+            verbose=False,
+        )
         out[dtype] = predict(model, onehot.astype(dtype))
     for dtype in (np.int8, np.uint8, bool):
         np.testing.assert_array_equal(out[dtype], out[np.float32])
@@ -366,7 +514,9 @@ def test_bce_rejects_labels_outside_zero_one(labels, rng):
     X, _ = separable(rng, n=16)
     y = np.array(labels * 8, dtype=np.float32)
     shown = str(labels[1])
-    with pytest.raises(ValueError, match=rf"train labels must lie in \[0, 1\].*{shown}"):
+    with pytest.raises(
+        ValueError, match=rf"train labels must lie in \[0, 1\].*{shown}"
+    ):
         fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=1, device="cpu")
     good = np.array([0, 1] * 8)
     with pytest.raises(ValueError, match="val labels"):
@@ -382,10 +532,23 @@ def test_fit_checkpoints_the_best_epoch(tmp_path):
     model = MLP(1, hidden=())
     nn.init.zeros_(model.net[0].weight)
     path = tmp_path / "best.pt"
-    hist = fit(model, train, val, loss_fn=BCE, lr=0.05, optimizer="sgd", batch_size=16,
-               epochs=40, seed=0, checkpoint=path, verbose=False)
+    hist = fit(
+        model,
+        train,
+        val,
+        loss_fn=BCE,
+        lr=0.05,
+        optimizer="sgd",
+        batch_size=16,
+        epochs=40,
+        seed=0,
+        checkpoint=path,
+        verbose=False,
+    )
     best = load_model(path)
     assert best.checkpoint_metadata["epoch"] == hist.best_epoch < 40
     logits = torch.as_tensor(predict(best, val[0])[:, 0])
     val_loss = BCE(logits, torch.as_tensor(val[1], dtype=torch.float32)).item()
-    assert val_loss == pytest.approx(hist.epochs[hist.best_epoch - 1]["val_loss"], abs=1e-5)
+    assert val_loss == pytest.approx(
+        hist.epochs[hist.best_epoch - 1]["val_loss"], abs=1e-5
+    )

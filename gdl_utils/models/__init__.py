@@ -1,18 +1,38 @@
 """Readable PyTorch models used across the course, one file per family.
 
-- :mod:`~gdl_utils.models.mlp`: ``Perceptron``, ``MLP`` and the perceptron learning rule (chapter 2).
-- :mod:`~gdl_utils.models.cnn`: ``DeepBind``, ``MultiTaskCNN`` (DeepSEA/Basset-like) and the
-  reverse-complement averaging wrapper ``RCAveraged`` (chapter 3).
+- :mod:`~gdl_utils.models.mlp`: ``Perceptron``, ``MLP`` and the perceptron learning rule
+  (chapter 2).
+- :mod:`~gdl_utils.models.cnn`: ``DeepBind`` and ``MultiTaskCNN`` (DeepSEA/Basset-like)
+  (chapter 3).
+- :mod:`~gdl_utils.models.wrappers`: ``RCAveraged``, reverse-complement averaging of any
+  model (chapter 3).
 - :mod:`~gdl_utils.models.registry`: ``register`` (every class above is registered, so
-  :func:`gdl_utils.checkpoint.load_model` can rebuild it from a checkpoint) and ``count_parameters``.
+  :func:`gdl_utils.checkpoint.load_model` can rebuild it from a checkpoint) and
+  ``count_parameters``.
 
-Every model takes one-hot DNA ``(batch, 4, length)`` and returns ``(batch, n_outputs)`` logits or values.
-Shared vocabulary: ``n_outputs`` is the output width, ``global_pool`` the pooling over positions
-("max", "avg", "maxavg"). Models import nothing from the package except :mod:`gdl_utils._util`.
+Every model takes one-hot DNA ``(batch, 4, length)`` and returns ``(batch, n_outputs)``
+logits or values. Shared vocabulary: ``n_outputs`` is the output width, ``global_pool``
+the pooling over positions ("max", "avg", "maxavg"). Models import nothing from the
+package except :mod:`gdl_utils._util`.
 """
-from .cnn import DeepBind, MultiTaskCNN, RCAveraged
+
+from .cnn import DeepBind, MultiTaskCNN
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
+from .wrappers import RCAveraged, reverse_complement_onehot
 
-__all__ = ["Perceptron", "MLP", "perceptron_rule", "perceptron_loss", "DeepBind", "MultiTaskCNN", "RCAveraged",
-           "MODELS", "register", "model_config", "build_model", "count_parameters"]
+__all__ = [
+    "MLP",
+    "MODELS",
+    "DeepBind",
+    "MultiTaskCNN",
+    "Perceptron",
+    "RCAveraged",
+    "build_model",
+    "count_parameters",
+    "model_config",
+    "perceptron_loss",
+    "perceptron_rule",
+    "register",
+    "reverse_complement_onehot",
+]

@@ -1,25 +1,28 @@
-"""Convolutional networks for DNA: DeepBind, a DeepSEA/Basset-like multi-task stack, and RC averaging.
+"""Convolutional networks for DNA: DeepBind and a DeepSEA/Basset-like multi-task stack.
 
-A first-layer ``Conv1d(4, n_filters, w)`` slides ``n_filters`` weight matrices of shape ``(4, w)`` along a
-one-hot sequence; each output is the dot product of a matrix with a window, i.e. exactly a position-weight
-matrix (PWM) scan (see :func:`gdl_utils.filters.conv_from_pwm`). Max pooling over positions then asks
-"is the motif anywhere?", which is why the models below work for any input length.
+A first-layer ``Conv1d(4, n_filters, w)`` slides ``n_filters`` weight matrices of shape
+``(4, w)`` along a one-hot sequence; each output is the dot product of a matrix with a
+window, i.e. exactly a position-weight matrix (PWM) scan (see
+:func:`gdl_utils.filters.conv_from_pwm`). Max pooling over positions then asks "is the
+motif anywhere?", which is why the models below work for any input length.
 
-- :class:`DeepBind` (Alipanahi et al. 2015): one convolution, global max (optionally also average) pooling,
-  a small fully connected head; one task.
-- :class:`MultiTaskCNN` (DeepSEA, Zhou & Troyanskaya 2015; Basset, Kelley et al. 2016): a stack of
-  convolution → batch norm → ReLU → max pool blocks, global pooling and a shared head with one output
-  per task (logits for classification, real values for regression).
-- :class:`RCAveraged`: averages a model over both strands, so its prediction is exactly the same for a
-  sequence and its reverse complement.
+- :class:`DeepBind` (Alipanahi et al. 2015): one convolution, global max (optionally
+  also average) pooling, a small fully connected head; one task.
+- :class:`MultiTaskCNN` (DeepSEA, Zhou & Troyanskaya 2015; Basset, Kelley et al. 2016):
+  a stack of convolution → batch norm → ReLU → max pool blocks, global pooling and a
+  shared head with one output per task (logits for classification, real values for
+  regression).
+- :class:`~gdl_utils.models.wrappers.RCAveraged` (in :mod:`~gdl_utils.models.wrappers`)
+  averages any of them over both strands.
 
-All models take ``(batch, 4, length)`` one-hot DNA (channels A, C, G, T), return ``(batch, n_outputs)``
-and expose ``first_layer`` (the first ``Conv1d``) and ``first_layer_activations(x)`` for interpretation
-(:mod:`gdl_utils.filters`). They contain no device or precision code, so they run on CPU, CUDA (with AMP)
-and MPS alike.
+All models take ``(batch, 4, length)`` one-hot DNA (channels A, C, G, T), return
+``(batch, n_outputs)`` and expose ``first_layer`` (the first ``Conv1d``) and
+``first_layer_activations(x)`` for interpretation (:mod:`gdl_utils.filters`). They
+contain no device or precision code, so they run on CPU, CUDA (with AMP) and MPS alike.
 
 Used in: chapter 3.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -29,30 +32,24 @@ from torch import nn
 
 from .._util import check_onehot
 from .registry import register
+from .wrappers import RCAveraged, reverse_complement_onehot  # noqa: F401 (chapter 3 imports)
 
-__all__ = ["DeepBind", "MultiTaskCNN", "RCAveraged", "reverse_complement_onehot"]
+__all__ = ["DeepBind", "MultiTaskCNN"]
 
 GLOBAL_POOLS = ("max", "avg", "maxavg")
-
-
-def reverse_complement_onehot(x: torch.Tensor) -> torch.Tensor:
-    """Reverse complement of one-hot DNA ``(batch, 4, length)``: flip channels (A<->T, C<->G) and positions.
-
-    Used in: chapter 3 (strand symmetry, :class:`RCAveraged`).
-    """
-    check_onehot(x, "reverse_complement_onehot: x", batched=True)
-    return x.flip(dims=(1, 2))
 
 
 def _check_input(x: torch.Tensor, min_length: int, where: str) -> None:
     check_onehot(x, f"{where}: input", batched=True)
     if x.shape[2] < min_length:
-        raise ValueError(f"{where}: input length {x.shape[2]} is shorter than the minimum {min_length} "
-                         f"this architecture needs")
+        raise ValueError(
+            f"{where}: input length {x.shape[2]} is shorter than the minimum"
+            f" {min_length} this architecture needs"
+        )
 
 
 def _global_pool(h: torch.Tensor, how: str) -> torch.Tensor:
-    """(batch, channels, positions) -> (batch, channels) or (batch, 2 * channels) for "maxavg"."""
+    """(batch, channels, positions) -> (batch, channels), or 2 * channels for maxavg."""
     if how == "max":
         return h.amax(dim=2)
     if how == "avg":
@@ -60,36 +57,51 @@ def _global_pool(h: torch.Tensor, how: str) -> torch.Tensor:
     return torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1)
 
 
-def _head(in_features: int, hidden: int, dropout: float, n_outputs: int) -> nn.Sequential:
+def _head(
+    in_features: int, hidden: int, dropout: float, n_outputs: int
+) -> nn.Sequential:
     """Linear -> ReLU -> Dropout -> Linear, or a single Linear when ``hidden`` is 0."""
     if not hidden:
         return nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, n_outputs))
-    return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), nn.Dropout(dropout),
-                         nn.Linear(hidden, n_outputs))
+    return nn.Sequential(
+        nn.Linear(in_features, hidden),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(hidden, n_outputs),
+    )
 
 
-def _check_common(where: str, dropout: float, n_outputs: int, hidden: int, global_pool: str) -> None:
+def _check_common(
+    where: str, dropout: float, n_outputs: int, hidden: int, global_pool: str
+) -> None:
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"{where}: dropout must be in [0, 1), got {dropout}")
     if n_outputs < 1 or hidden < 0:
-        raise ValueError(f"{where}: need n_outputs >= 1 and hidden >= 0, got {n_outputs}, {hidden}")
+        raise ValueError(
+            f"{where}: need n_outputs >= 1 and hidden >= 0, got {n_outputs}, {hidden}"
+        )
     if global_pool not in GLOBAL_POOLS:
-        raise ValueError(f"{where}: global_pool must be one of {GLOBAL_POOLS}, got {global_pool!r}")
+        raise ValueError(
+            f"{where}: global_pool must be one of {GLOBAL_POOLS}, got {global_pool!r}"
+        )
 
 
 @register
 class DeepBind(nn.Module):
-    """DeepBind-style single-task CNN: one convolution scans for motifs, global pooling asks "anywhere?".
+    """DeepBind-style single-task CNN: one convolution scans for motifs, global pooling
+    asks "anywhere?".
 
-    ``Conv1d(4 -> n_filters, kernel_size) -> ReLU -> global max pool (and average pool with
-    global_pool="maxavg", as in DeepBind) -> Linear(hidden) -> ReLU -> Dropout -> Linear(n_outputs)``.
+    ``Conv1d(4 -> n_filters, kernel_size) -> ReLU -> global max pool (and average pool
+    with global_pool="maxavg", as in DeepBind) -> Linear(hidden) -> ReLU -> Dropout ->
+    Linear(n_outputs)``.
 
     Parameters
     ----------
     n_filters : int, default 16
         Number of convolution filters (motif detectors).
     kernel_size : int, default 24
-        Filter width ``w`` in bases; DeepBind used about 1.5 times the expected motif width.
+        Filter width ``w`` in bases; DeepBind used about 1.5 times the expected motif
+        width.
     hidden : int, default 32
         Width of the hidden layer; 0 for a linear read-out of the pooled features.
     dropout : float, default 0.25
@@ -97,7 +109,8 @@ class DeepBind(nn.Module):
     n_outputs : int, default 1
         Number of outputs (1 logit for a binding / non-binding task).
     global_pool : {"max", "avg", "maxavg"}, default "max"
-        Global pooling over positions ("maxavg" concatenates both, doubling the head's input).
+        Global pooling over positions ("maxavg" concatenates both, doubling the head's
+        input).
 
     Shapes
     ------
@@ -107,15 +120,34 @@ class DeepBind(nn.Module):
     Used in: chapter 3 (notebooks 03a, 03c).
     """
 
-    def __init__(self, n_filters: int = 16, kernel_size: int = 24, hidden: int = 32, dropout: float = 0.25,
-                 n_outputs: int = 1, global_pool: str = "max"):
+    def __init__(
+        self,
+        n_filters: int = 16,
+        kernel_size: int = 24,
+        hidden: int = 32,
+        dropout: float = 0.25,
+        n_outputs: int = 1,
+        global_pool: str = "max",
+    ):
         super().__init__()
         if n_filters < 1 or kernel_size < 1:
-            raise ValueError(f"DeepBind: n_filters and kernel_size must be >= 1, got {n_filters}, {kernel_size}")
+            raise ValueError(
+                "DeepBind: n_filters and kernel_size must be >= 1,"
+                f" got {n_filters}, {kernel_size}"
+            )
         _check_common("DeepBind", dropout, n_outputs, hidden, global_pool)
-        self.kernel_size, self.global_pool, self.n_outputs = kernel_size, global_pool, n_outputs
+        self.kernel_size, self.global_pool, self.n_outputs = (
+            kernel_size,
+            global_pool,
+            n_outputs,
+        )
         self.conv = nn.Conv1d(4, n_filters, kernel_size)
-        self.head = _head(n_filters * (2 if global_pool == "maxavg" else 1), hidden, dropout, n_outputs)
+        self.head = _head(
+            n_filters * (2 if global_pool == "maxavg" else 1),
+            hidden,
+            dropout,
+            n_outputs,
+        )
 
     @property
     def first_layer(self) -> nn.Conv1d:
@@ -123,12 +155,15 @@ class DeepBind(nn.Module):
         return self.conv
 
     def first_layer_activations(self, x: torch.Tensor) -> torch.Tensor:
-        """ReLU of the convolution: (batch, 4, length) -> (batch, n_filters, length - kernel_size + 1)."""
+        """ReLU of the convolution: (batch, 4, length) -> (batch, n_filters, length -
+        kernel_size + 1)."""
         _check_input(x, self.kernel_size, "DeepBind")
         return torch.relu(self.conv(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(_global_pool(self.first_layer_activations(x), self.global_pool))
+        return self.head(
+            _global_pool(self.first_layer_activations(x), self.global_pool)
+        )
 
 
 def _as_tuple(value, n: int, name: str) -> tuple[int, ...]:
@@ -136,26 +171,30 @@ def _as_tuple(value, n: int, name: str) -> tuple[int, ...]:
         return (value,) * n
     value = tuple(int(v) for v in value)
     if len(value) != n:
-        raise ValueError(f"MultiTaskCNN: {name} has {len(value)} entries but conv_channels has {n} "
-                         f"(one per convolution layer)")
+        raise ValueError(
+            f"MultiTaskCNN: {name} has {len(value)} entries but conv_channels has {n} "
+            f"(one per convolution layer)"
+        )
     return value
 
 
 @register
 class MultiTaskCNN(nn.Module):
-    """DeepSEA/Basset-like multi-task CNN: stacked conv blocks, global pooling, one output per task.
+    """DeepSEA/Basset-like CNN: conv blocks, global pooling, one output per task.
 
-    Block ``i``: ``Conv1d(kernel_sizes[i]) -> BatchNorm1d (if batch_norm) -> ReLU -> MaxPool1d(pool_sizes[i])``
-    (no pooling for a pool size of 0 or 1). The first convolution has no padding, so its output position
-    ``p`` sees exactly the input window ``x[:, :, p:p + w]`` (what :mod:`gdl_utils.filters` relies on);
-    later convolutions use "same" padding. A global pool over the remaining positions makes the network
-    independent of the input length; the head is ``Linear(hidden) -> ReLU -> Dropout -> Linear(n_outputs)``.
+    Block ``i``: ``Conv1d(kernel_sizes[i]) -> BatchNorm1d (if batch_norm) -> ReLU ->
+    MaxPool1d(pool_sizes[i])`` (no pooling for a pool size of 0 or 1). The first
+    convolution has no padding, so its output position ``p`` sees exactly the input
+    window ``x[:, :, p:p + w]`` (what :mod:`gdl_utils.filters` relies on); later
+    convolutions use "same" padding. A global pool over the remaining positions makes
+    the network independent of the input length; the head is ``Linear(hidden) -> ReLU ->
+    Dropout -> Linear(n_outputs)``.
 
     Parameters
     ----------
     n_outputs : int
-        Number of outputs (tasks); logits for classification (``BCEWithLogitsLoss``) or real values for
-        regression (``MSELoss``): the head is the same.
+        Number of outputs (tasks); logits for classification (``BCEWithLogitsLoss``) or
+        real values for regression (``MSELoss``): the head is the same.
     conv_channels : sequence of int, default (64, 64, 64)
         Filters per convolution layer; ``len(conv_channels)`` is the depth.
     kernel_sizes : int or sequence of int, default (15, 7, 7)
@@ -178,38 +217,56 @@ class MultiTaskCNN(nn.Module):
     Used in: chapter 3 (notebooks 03b, 03c, 03d).
     """
 
-    def __init__(self, n_outputs: int, conv_channels: Sequence[int] = (64, 64, 64),
-                 kernel_sizes: int | Sequence[int] = (15, 7, 7), pool_sizes: int | Sequence[int] = (4, 4, 0),
-                 hidden: int = 64, dropout: float = 0.2, batch_norm: bool = True, global_pool: str = "max"):
+    def __init__(
+        self,
+        n_outputs: int,
+        conv_channels: Sequence[int] = (64, 64, 64),
+        kernel_sizes: int | Sequence[int] = (15, 7, 7),
+        pool_sizes: int | Sequence[int] = (4, 4, 0),
+        hidden: int = 64,
+        dropout: float = 0.2,
+        batch_norm: bool = True,
+        global_pool: str = "max",
+    ):
         super().__init__()
-        conv_channels = (conv_channels,) if isinstance(conv_channels, int) else tuple(int(c) for c in conv_channels)
-        depth = len(conv_channels)
+        if isinstance(conv_channels, int):
+            conv_channels = (conv_channels,)
+        conv_channels, depth = tuple(map(int, conv_channels)), len(conv_channels)
         if depth < 1 or any(c < 1 for c in conv_channels):
-            raise ValueError(f"MultiTaskCNN: conv_channels must list >= 1 positive widths, got {conv_channels}")
+            raise ValueError(
+                "MultiTaskCNN: conv_channels must list >= 1 positive widths,"
+                f" got {conv_channels}"
+            )
         kernel_sizes = _as_tuple(kernel_sizes, depth, "kernel_sizes")
         pool_sizes = _as_tuple(pool_sizes, depth, "pool_sizes")
         if any(k < 1 for k in kernel_sizes) or any(p < 0 for p in pool_sizes):
-            raise ValueError(f"MultiTaskCNN: kernel sizes must be >= 1 and pool sizes >= 0, got "
-                             f"{kernel_sizes}, {pool_sizes}")
+            raise ValueError(
+                f"MultiTaskCNN: kernel sizes must be >= 1 and pool sizes >= 0, got "
+                f"{kernel_sizes}, {pool_sizes}"
+            )
         _check_common("MultiTaskCNN", dropout, n_outputs, hidden, global_pool)
         self.n_outputs, self.global_pool = n_outputs, global_pool
         self.kernel_sizes, self.pool_sizes = kernel_sizes, pool_sizes
         blocks, width = [], 4
         for i, (c, k, p) in enumerate(zip(conv_channels, kernel_sizes, pool_sizes)):
-            layers: list[nn.Module] = [nn.Conv1d(width, c, k, padding=0 if i == 0 else "same")]
+            layers: list[nn.Module] = [
+                nn.Conv1d(width, c, k, padding=0 if i == 0 else "same")
+            ]
             layers += [nn.BatchNorm1d(c)] if batch_norm else []
             layers.append(nn.ReLU())
             layers += [nn.MaxPool1d(p)] if p > 1 else []
             blocks.append(nn.Sequential(*layers))
             width = c
         self.blocks = nn.ModuleList(blocks)
-        self.head = _head(width * (2 if global_pool == "maxavg" else 1), hidden, dropout, n_outputs)
+        self.head = _head(
+            width * (2 if global_pool == "maxavg" else 1), hidden, dropout, n_outputs
+        )
 
     @property
     def min_length(self) -> int:
-        """Shortest input that leaves at least one position after every convolution and pooling."""
+        """Shortest input that leaves one position after every convolution and pool."""
         need = 1
-        for p in self.pool_sizes:  # "same" padding keeps the length; each pool divides it
+        for p in self.pool_sizes:  # "same" padding keeps the length; a pool divides it
             need *= max(p, 1)
         return need + self.kernel_sizes[0] - 1
 
@@ -224,9 +281,8 @@ class MultiTaskCNN(nn.Module):
         (batch, 4, length) -> (batch, conv_channels[0], length - kernel_sizes[0] + 1)
         """
         _check_input(x, self.min_length, "MultiTaskCNN")
-        block = self.blocks[0]
         h = x
-        for layer in block:
+        for layer in self.blocks[0]:
             if isinstance(layer, nn.MaxPool1d):
                 break
             h = layer(h)
@@ -238,38 +294,3 @@ class MultiTaskCNN(nn.Module):
         for block in self.blocks:
             h = block(h)
         return self.head(_global_pool(h, self.global_pool))
-
-
-@register
-class RCAveraged(nn.Module):
-    """Average a model over both strands: ``(model(x) + model(reverse_complement(x))) / 2``.
-
-    Because the sum is symmetric, the output for a sequence and for its reverse complement is the same
-    (exactly, for a deterministic model in ``eval()`` mode). Wrap a trained model for prediction
-    ("post-hoc" conjoining), or train the wrapped model so that both strands share the weights.
-
-    Parameters
-    ----------
-    model : nn.Module mapping (batch, 4, length) to (batch, n_outputs)
-
-    Shapes
-    ------
-    x : (batch, 4, length) one-hot DNA
-    returns : (batch, n_outputs), the model's output averaged over the two strands
-
-    Used in: chapter 3 (notebook 03a, strand symmetry).
-    """
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    @property
-    def first_layer(self) -> nn.Conv1d:
-        return self.model.first_layer
-
-    def first_layer_activations(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.first_layer_activations(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (self.model(x) + self.model(reverse_complement_onehot(x))) / 2

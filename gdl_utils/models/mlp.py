@@ -1,18 +1,22 @@
-"""Early neural networks: the perceptron, logistic regression's single layer, and the multilayer perceptron.
+"""Early neural networks: the perceptron, logistic regression's single layer, and the
+multilayer perceptron.
 
-The models here are deliberately plain. A :class:`Perceptron` is one linear layer (Rosenblatt 1958; the first
-neural network in genomics, Stormo et al. 1982); what makes it a *perceptron* rather than logistic regression
-is how it is trained, so the perceptron's error-driven rule is provided twice: as the classic numpy loop
-(:func:`perceptron_rule`) and as a loss for gradient descent (:func:`perceptron_loss`). An :class:`MLP` stacks
-hidden layers with a non-linearity in between (Rumelhart, Hinton & Williams 1986), which is what lets it
-learn interactions such as "exactly one of two motifs" that no single layer can represent.
+The models here are deliberately plain. A :class:`Perceptron` is one linear layer
+(Rosenblatt 1958; the first neural network in genomics, Stormo et al. 1982); what makes
+it a *perceptron* rather than logistic regression is how it is trained, so the
+perceptron's error-driven rule is provided twice: as the classic numpy loop
+(:func:`perceptron_rule`) and as a loss for gradient descent (:func:`perceptron_loss`).
+An :class:`MLP` stacks hidden layers with a non-linearity in between (Rumelhart, Hinton
+& Williams 1986), which is what lets it learn interactions such as "exactly one of two
+motifs" that no single layer can represent.
 
-All models accept one-hot DNA ``(batch, 4, length)`` (flattened inside, channel-major: the first ``length``
-features are the A channel) or ready-made features ``(batch, features)``, and return logits
-``(batch, n_outputs)``.
+All models accept one-hot DNA ``(batch, 4, length)`` (flattened inside, channel-major:
+the first ``length`` features are the A channel) or ready-made features ``(batch,
+features)``, and return logits ``(batch, n_outputs)``.
 
 Used in: chapter 2.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -28,18 +32,18 @@ __all__ = [
     "MLP",
     "perceptron_rule",
     "perceptron_loss",
-    "one_hot_weights",
 ]
 
 
 def _flatten_input(x: torch.Tensor, in_features: int, where: str) -> torch.Tensor:
-    """Flatten ``(batch, 4, length)`` to ``(batch, 4 * length)`` and check the feature count."""
+    """Flatten ``(batch, 4, length)`` to ``(batch, 4 * length)``; check the features."""
     shape = tuple(x.shape)
     if x.dim() == 3:
         x = x.flatten(start_dim=1)
     if x.dim() != 2:
         raise ValueError(
-            f"{where}: expected input of shape (batch, 4, length) or (batch, features), got {shape}"
+            f"{where}: expected input of shape (batch, 4, length) or (batch, features),"
+            f" got {shape}"
         )
     if x.shape[1] != in_features:
         raise ValueError(
@@ -51,17 +55,19 @@ def _flatten_input(x: torch.Tensor, in_features: int, where: str) -> torch.Tenso
 
 @register
 class Perceptron(nn.Module):
-    """A single linear layer: ``score = x · w + b``; the predicted class is the sign (or arg-max) of the score.
+    """A single linear layer: ``score = x · w + b``; the predicted class is the sign (or
+    arg-max) of the score.
 
-    Trained with :func:`perceptron_loss` it is Rosenblatt's perceptron; trained with cross-entropy the very
-    same module is (multinomial) logistic regression.
+    Trained with :func:`perceptron_loss` it is Rosenblatt's perceptron; trained with
+    cross-entropy the very same module is (multinomial) logistic regression.
 
     Parameters
     ----------
     in_features : int
         Number of input features; ``4 * length`` for one-hot DNA.
     n_outputs : int, default 1
-        ``1`` for a binary task (one logit), ``K >= 2`` for ``K`` classes (one score per class).
+        ``1`` for a binary task (one logit), ``K >= 2`` for ``K`` classes (one score per
+        class).
 
     Shapes
     ------
@@ -74,7 +80,10 @@ class Perceptron(nn.Module):
     def __init__(self, in_features: int, n_outputs: int = 1):
         super().__init__()
         if in_features < 1 or n_outputs < 1:
-            raise ValueError(f"Perceptron: in_features and n_outputs must be >= 1, got {in_features}, {n_outputs}")
+            raise ValueError(
+                "Perceptron: in_features and n_outputs must be >= 1,"
+                f" got {in_features}, {n_outputs}"
+            )
         self.in_features = in_features
         self.n_outputs = n_outputs
         self.linear = nn.Linear(in_features, n_outputs)
@@ -85,20 +94,23 @@ class Perceptron(nn.Module):
 
 @register
 class MLP(nn.Module):
-    """Multilayer perceptron: ``Linear -> ReLU -> Dropout`` per hidden layer, then a linear output layer.
+    """Multilayer perceptron: ``Linear -> ReLU -> Dropout`` per hidden layer, then a
+    linear output layer.
 
     Parameters
     ----------
     in_features : int
         Number of input features; ``4 * length`` for one-hot DNA.
     hidden : sequence of int, default (64,)
-        Width of each hidden layer; its length is the depth. ``()`` gives a single linear layer.
+        Width of each hidden layer; its length is the depth. ``()`` gives a single
+        linear layer.
     n_outputs : int, default 1
         Number of output logits (1 for binary tasks).
     dropout : float, default 0.0
         Dropout probability after each hidden activation.
     input_dropout : float, default 0.0
-        Dropout probability on the input features; a strong regulariser for tiny data sets.
+        Dropout probability on the input features; a strong regulariser for tiny data
+        sets.
 
     Shapes
     ------
@@ -122,14 +134,17 @@ class MLP(nn.Module):
         if in_features < 1 or n_outputs < 1 or any(h < 1 for h in hidden):
             raise ValueError(
                 f"MLP: in_features, n_outputs and every hidden width must be >= 1, "
-                f"got in_features={in_features}, hidden={tuple(hidden)}, n_outputs={n_outputs}"
+                f"got in_features={in_features}, hidden={tuple(hidden)},"
+                f" n_outputs={n_outputs}"
             )
         for name, p in (("dropout", dropout), ("input_dropout", input_dropout)):
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"MLP: {name} must be in [0, 1), got {p}")
         self.in_features = in_features
         self.n_outputs = n_outputs
-        layers: list[nn.Module] = [nn.Dropout(input_dropout)] if input_dropout > 0 else []
+        layers: list[nn.Module] = (
+            [nn.Dropout(input_dropout)] if input_dropout > 0 else []
+        )
         width = in_features
         for h in hidden:
             layers += [nn.Linear(width, h), nn.ReLU()]
@@ -144,18 +159,21 @@ class MLP(nn.Module):
 
 
 def perceptron_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The perceptron criterion: zero for a correctly classified example, the size of the mistake otherwise.
+    """The perceptron criterion: zero for a correctly classified example, the size of
+    the mistake otherwise.
 
     Binary (``logits`` of shape ``(batch, 1)`` or ``(batch,)``, ``target`` 0/1): mean of
-    ``max(0, -s * logit)`` with ``s = 2 * target - 1``. Multi-class (``logits`` ``(batch, K)``, ``target``
-    integer classes ``(batch,)``): mean of ``max_k logit_k - logit_target``. One stochastic-gradient step
-    with learning rate ``lr`` on a single example strictly on the wrong side of the boundary is exactly
-    the perceptron update ``w += lr * s * x`` (see :func:`perceptron_rule`).
+    ``max(0, -s * logit)`` with ``s = 2 * target - 1``. Multi-class (``logits``
+    ``(batch, K)``, ``target`` integer classes ``(batch,)``): mean of ``max_k logit_k -
+    logit_target``. One stochastic-gradient step with learning rate ``lr`` on a single
+    example strictly on the wrong side of the boundary is exactly the perceptron update
+    ``w += lr * s * x`` (see :func:`perceptron_rule`).
 
     Parameters
     ----------
     logits : (batch, 1), (batch,) or (batch, K) tensor
-    target : (batch,) or (batch, 1) tensor of 0/1 labels (binary) or class indices (multi-class)
+    target : (batch,) or (batch, 1) tensor of 0/1 labels (binary) or class indices
+        (multi-class)
 
     Returns
     -------
@@ -166,13 +184,18 @@ def perceptron_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     if logits.dim() == 2 and logits.shape[1] > 1:
         target = target.reshape(-1).long()
         if target.shape[0] != logits.shape[0]:
-            raise ValueError(f"perceptron_loss: {logits.shape[0]} logits rows but {target.shape[0]} targets")
+            raise ValueError(
+                f"perceptron_loss: {logits.shape[0]} logits rows but"
+                f" {target.shape[0]} targets"
+            )
         true_score = logits.gather(1, target[:, None]).squeeze(1)
         return (logits.max(dim=1).values - true_score).mean()
     logits = logits.reshape(-1)
     target = target.reshape(-1).to(logits.dtype)
     if target.shape != logits.shape:
-        raise ValueError(f"perceptron_loss: {logits.shape[0]} logits but {target.shape[0]} targets")
+        raise ValueError(
+            f"perceptron_loss: {logits.shape[0]} logits but {target.shape[0]} targets"
+        )
     return torch.relu(-(2 * target - 1) * logits).mean()
 
 
@@ -186,14 +209,16 @@ def perceptron_rule(
     average: bool = False,
     seed: int | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray]:
-    """Rosenblatt's perceptron learning rule in numpy: on every mistake, move the weights towards the example.
+    """Rosenblatt's perceptron learning rule in numpy: on every mistake, move the
+    weights towards the example.
 
-    For each example (in random order when ``shuffle``) with sign ``s = +1`` (label 1) or ``-1`` (label 0):
-    if ``s * (x · w + b) <= 0`` then ``w += lr * s * x`` and ``b += lr * s``. Training stops early after the
-    first epoch without a mistake (on linearly separable data this is guaranteed to happen, Novikoff 1962).
-    On data that are not separable the weights keep jumping from one mistake to the next; ``average=True``
-    returns instead the average of the weights over every step (the averaged perceptron of Freund &
-    Schapire 1999), which is far more stable.
+    For each example (in random order when ``shuffle``) with sign ``s = +1`` (label 1)
+    or ``-1`` (label 0): if ``s * (x · w + b) <= 0`` then ``w += lr * s * x`` and ``b +=
+    lr * s``. Training stops early after the first epoch without a mistake (on linearly
+    separable data this is guaranteed to happen, Novikoff 1962). On data that are not
+    separable the weights keep jumping from one mistake to the next; ``average=True``
+    returns instead the average of the weights over every step (the averaged perceptron
+    of Freund & Schapire 1999), which is far more stable.
 
     Parameters
     ----------
@@ -203,8 +228,8 @@ def perceptron_rule(
     epochs : int
         Maximum number of passes over the data.
     lr : float
-        Learning rate. Starting from zero weights it only rescales ``w`` and ``b`` together, so the
-        decisions (and the mistake counts) do not depend on it.
+        Learning rate. Starting from zero weights it only rescales ``w`` and ``b``
+        together, so the decisions (and the mistake counts) do not depend on it.
     shuffle : bool
         Visit the examples in a new random order each epoch.
     average : bool
@@ -216,7 +241,8 @@ def perceptron_rule(
     -------
     w : (features,) float array
     b : float
-    n_errors : (epochs_run,) int array, mistakes made during each epoch (last is 0 if converged)
+    n_errors : (epochs_run,) int array, mistakes made during each epoch (last is 0 if
+        converged)
 
     Used in: chapter 2.
     """
@@ -225,9 +251,14 @@ def perceptron_rule(
         X = X.reshape(len(X), -1)
     y = np.asarray(y).reshape(-1)
     if X.ndim != 2 or len(X) != len(y):
-        raise ValueError(f"perceptron_rule: X must be (n, features) with n == len(y); got X {X.shape}, y {y.shape}")
+        raise ValueError(
+            "perceptron_rule: X must be (n, features) with n == len(y);"
+            f" got X {X.shape}, y {y.shape}"
+        )
     if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"perceptron_rule: labels must be 0/1, got values {np.unique(y)[:5]}")
+        raise ValueError(
+            f"perceptron_rule: labels must be 0/1, got values {np.unique(y)[:5]}"
+        )
     if epochs < 1:
         raise ValueError(f"perceptron_rule: epochs must be >= 1, got {epochs}")
     rng = np.random.default_rng(seed)
@@ -253,37 +284,3 @@ def perceptron_rule(
     if average:
         w, b = w_sum / steps, b_sum / steps
     return w, float(b), np.asarray(n_errors, dtype=int)
-
-
-def one_hot_weights(weights: np.ndarray | torch.Tensor | nn.Module, length: int) -> np.ndarray:
-    """Reshape first-layer weights over flattened one-hot DNA to ``(n_units, 4, length)``, centred per position.
-
-    For one-hot input exactly one base is on at each position, so adding a constant to the four weights of a
-    position only shifts the bias; subtracting the per-position mean removes that freedom and gives the
-    weight matrix a logo can draw (positive = base favoured, negative = base disfavoured).
-
-    Parameters
-    ----------
-    weights : (n_units, 4 * length) or (4 * length,) array / tensor, or a :class:`Perceptron` / :class:`MLP`
-        (its first linear layer is used).
-    length : int
-        Sequence length ``L``.
-
-    Returns
-    -------
-    (n_units, 4, length) numpy array; each column sums to zero.
-
-    Used in: chapter 2.
-    """
-    if isinstance(weights, nn.Module):
-        first = next(m for m in weights.modules() if isinstance(m, nn.Linear))
-        weights = first.weight
-    if isinstance(weights, torch.Tensor):
-        weights = weights.detach().cpu().numpy()
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim == 1:
-        w = w[None]
-    if w.ndim != 2 or w.shape[1] != 4 * length:
-        raise ValueError(f"one_hot_weights: expected (n_units, {4 * length}) weights for length {length}, got {w.shape}")
-    w = w.reshape(len(w), 4, length)
-    return w - w.mean(axis=1, keepdims=True)

@@ -47,6 +47,12 @@ def _concat(outs: list):
     """Concatenate per-batch outputs along rows: arrays, or tuples / dicts of arrays."""
     first = outs[0]
     if isinstance(first, torch.Tensor):
+        shapes = sorted({tuple(o.shape[1:]) for o in outs})
+        if len(shapes) > 1:
+            raise ValueError(
+                f"predict: batch outputs differ beyond dimension 0 {shapes[:3]};"
+                " pad the batches to one length, or call predict on one batch at a time"
+            )
         return torch.cat(outs).numpy()
     if isinstance(first, dict):
         return {k: _concat([o[k] for o in outs]) for k in first}
