@@ -51,6 +51,11 @@ STUDENT ?= _build/student
 student: install
 	$(BIN)/python scripts/make_student.py --out $(STUDENT)
 
+# The chapter intros' diagrams, book/figures/*.svg (deterministic; tests/test_diagrams.py checks the committed files).
+.PHONY: diagrams
+diagrams: install
+	$(BIN)/python scripts/draw_diagrams.py --out book/figures
+
 # Code fits the page (88 columns) and passes ruff; tests/test_style.py runs the same checks in `make test`.
 lint: install
 	$(BIN)/ruff check gdl_utils tests scripts benchmarks notebooks

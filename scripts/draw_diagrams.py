@@ -1,0 +1,484 @@
+"""Draw the conceptual diagrams of the chapter intros as SVG files in ``book/figures/``.
+
+    python scripts/draw_diagrams.py [--out book/figures]      (``make diagrams``)
+
+Each diagram is one matplotlib axes whose data units are inches (x right, y up) covering
+the whole figure (:func:`canvas`), so shapes and text sit where they appear on the page.
+Book rules: at most 8 in wide (768 px at 100 %, inside the 836-px column), no text under
+10 pt (:func:`canvas` and :func:`label` refuse). Base colours are logomaker's "classic"
+scheme, as in ``gdl_utils.plotting.plot_logo``; other colours come from seaborn's
+"colorblind" palette (the book's ``set_style``). Sequences, one-hot matrices, reverse
+complements and k-mer tokens are computed with the course's own functions, so a diagram
+cannot show something the package does not do.
+
+The SVG files are deterministic (fixed ids, no date, text as paths in the DejaVu fonts
+that ship with matplotlib; :func:`save_svg`), and ``tests/test_diagrams.py`` checks that
+the committed files are exactly what this script draws: edit the script and run
+``make diagrams``, never edit the SVG files.
+
+Used in: book/ch01_intro.md, book/ch02_intro.md, book/ch03_intro.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+import logomaker
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from logomaker.src.colors import get_color_dict
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+
+from gdl_utils import kmer_tokenize, one_hot, reverse_complement
+
+# --- drawing blocks: one axes in inches per figure ---
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "gdl",
+}
+MONO = "DejaVu Sans Mono"
+BASE = {b: tuple(get_color_dict("classic", "ACGT")[b]) for b in "ACGT"}
+PALETTE = sns.color_palette("colorblind")
+ACCENT = PALETTE[4]  # the highlighted filter or unit (purple: no base has it)
+POOL = PALETTE[9]  # pooled features (sky blue)
+INK, GRID, FAINT = "0.15", "0.55", "0.6"
+MAX_WIDTH_IN = 8.0
+MIN_FONT_PT = 10
+
+
+def canvas(width: float, height: float):
+    """A width x height-inch figure and one axes in inches; returns (fig, ax)."""
+    if not 0 < width <= MAX_WIDTH_IN or height <= 0:
+        raise ValueError(
+            f"canvas: width must be in (0, {MAX_WIDTH_IN}] in and height > 0 (the "
+            f"book column is 836 px), got {width} x {height}"
+        )
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+    return fig, ax
+
+
+def label(ax, x, y, s, size=10, ha="center", va="center", mono=False, **kw):
+    """Text at (x, y) inches; ``mono=True`` for code. Refuses text under 10 pt."""
+    if size < MIN_FONT_PT:
+        raise ValueError(f"label {s!r}: {size} pt is below the book's {MIN_FONT_PT} pt")
+    family = MONO if mono else RC["font.family"]
+    return ax.text(x, y, s, fontsize=size, ha=ha, va=va, family=family, **kw)
+
+
+def arrow(ax, start, end, color=INK, lw=1.2, **kw):
+    """A straight arrow from ``start`` to ``end`` (inches)."""
+    props = dict(arrowstyle="-|>", color=color, lw=lw, shrinkA=0, shrinkB=0)
+    ax.annotate(
+        "", xy=end, xytext=start, arrowprops={**props, "mutation_scale": 12, **kw}
+    )
+
+
+def rect(ax, xy, w, h, face="white", edge=GRID, lw=0.6, **kw):
+    """A rectangle with its lower-left corner at ``xy``."""
+    ax.add_patch(Rectangle(xy, w, h, facecolor=face, edgecolor=edge, lw=lw, **kw))
+
+
+def box(ax, x, y, w, h, text, face="white", edge=INK, **kw):
+    """A rounded box, lower-left corner at (x, y), with centred (multi-line) text."""
+    style = "round,pad=0,rounding_size=0.06"
+    ax.add_patch(
+        FancyBboxPatch((x, y), w, h, boxstyle=style, facecolor=face, edgecolor=edge)
+    )
+    label(ax, x + w / 2, y + h / 2, text, linespacing=1.25, **kw)
+
+
+def node(ax, x, y, r, face="white", edge=INK, lw=1.0):
+    """A network unit: a circle of radius ``r`` inches."""
+    ax.add_patch(Circle((x, y), r, facecolor=face, edgecolor=edge, lw=lw, zorder=3))
+
+
+def letters(ax, seq: str, x0, y, cell, size=13):
+    """Bold bases in their logo colours, centred over the columns of a grid at x0."""
+    for i, s in enumerate(seq):
+        color = BASE.get(s, FAINT)
+        label(ax, x0 + (i + 0.5) * cell, y, s, size=size, weight="bold", color=color)
+
+
+def onehot_grid(ax, x, x0, top, cell, *, digits=True, rows=True, z=1):
+    """Draw a (4, L) one-hot matrix: row c (A, C, G, T) spans ``top - (c + 1) * cell``.
+
+    Parameters
+    ----------
+    x : (4, L) array, e.g. ``gdl_utils.one_hot(seq)``; a cell is coloured where x = 1
+    x0, top : left and top edges in inches; cell : the side of a cell in inches
+    digits : write 0 / 1 in the cells; rows : label the rows A, C, G, T
+    z : zorder of the cells (a later grid with a higher z hides an earlier one)
+
+    Returns ``{(c, i): (x, y)}``, the lower-left corner of every cell.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[0] != 4:
+        raise ValueError(f"onehot_grid: x must have shape (4, L), got {x.shape}")
+    corners = {}
+    for c, base in enumerate("ACGT"):
+        y = top - (c + 1) * cell
+        if rows:
+            label(ax, x0 - 0.14, y + cell / 2, base, weight="bold", color=BASE[base])
+        for i, on in enumerate(x[c] == 1):
+            corners[c, i] = (x0 + i * cell, y)
+            rect(
+                ax,
+                corners[c, i],
+                cell,
+                cell,
+                face=BASE[base] if on else "white",
+                zorder=z,
+            )
+            if digits:
+                kw = dict(color="white", weight="bold") if on else dict(color=FAINT)
+                label(
+                    ax,
+                    x0 + (i + 0.5) * cell,
+                    y + cell / 2,
+                    f"{int(on)}",
+                    zorder=z,
+                    **kw,
+                )
+    return corners
+
+
+def weight_logo(fig, box_in, weights, title=None):
+    """A logomaker weight logo of a (4, w) matrix (rows A, C, G, T) in the inch box
+    ``box_in = (x, y, width, height)``, as ``plot_logo(kind="weight")`` draws it."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2 or weights.shape[0] != 4:
+        raise ValueError(f"weight_logo: weights must be (4, w), got {weights.shape}")
+    x, y, w, h = box_in
+    fw, fh = fig.get_size_inches()
+    ax = fig.add_axes((x / fw, y / fh, w / fw, h / fh))
+    frame = pd.DataFrame(weights.T, columns=list("ACGT"))
+    logomaker.Logo(
+        frame,
+        ax=ax,
+        color_scheme="classic",
+        font_name=RC["font.family"],
+        baseline_width=0.8,
+    )
+    ax.set_xticks(range(len(frame)))
+    ax.tick_params(labelsize=MIN_FONT_PT, length=2, pad=1)
+    ax.set_yticks([])
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.spines["bottom"].set_color(GRID)
+    if title:
+        ax.set_title(title, fontsize=MIN_FONT_PT, pad=4)
+    return ax
+
+
+def save_svg(draw, path: pathlib.Path) -> pathlib.Path:
+    """Call ``draw()`` (it returns a Figure) under matplotlib's default style plus
+    :data:`RC`, whatever style the caller has set (e.g. seaborn's), and write the figure
+    as SVG to ``path``."""
+    with matplotlib.style.context("default"), matplotlib.rc_context(RC):
+        fig = draw()
+        if not isinstance(fig, Figure):
+            raise TypeError(f"save_svg: {draw.__name__} returned {type(fig).__name__}")
+        fig.savefig(path, format="svg", metadata={"Date": None})
+    return path
+
+
+# --- the diagrams ---
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "book" / "figures"
+BOLD = dict(ha="left", size=11, weight="bold")  # panel titles
+
+
+def toy_pwm(consensus: str, top=1.6, rest=-0.5) -> np.ndarray:
+    """(4, w) weights favouring ``consensus``, each column centred (as
+    ``one_hot_weights`` and ``conv_weight_to_pwm`` centre learned weights)."""
+    w = np.full((4, len(consensus)), rest)
+    for i, s in enumerate(consensus):
+        w["ACGT".index(s), i] = top * (1.0 - 0.12 * (i % 3))
+    return w - w.mean(axis=0, keepdims=True)
+
+
+def scan(seq: str, weights: np.ndarray) -> np.ndarray:
+    """(L - w + 1,) ReLU of the score of each window: a valid Conv1d = a PWM scan."""
+    x, w = one_hot(seq), weights.shape[1]
+    scores = [np.sum(x[:, p : p + w] * weights) for p in range(len(seq) - w + 1)]
+    return np.maximum(np.array(scores), 0.0)
+
+
+def draw_one_hot():
+    """Chapter 1: a sequence, its (4, L) one-hot matrix and a batch (N, 4, L)."""
+    fig, ax = canvas(8.0, 3.0)
+    seq, x0, cell, top = "GATTACNGCT", 1.0, 0.3, 2.15
+    for i in range(len(seq)):
+        label(ax, x0 + (i + 0.5) * cell, 2.78, str(i), color=GRID)
+    label(ax, x0 - 0.12, 2.78, "i", ha="right", color=GRID, style="italic")
+    letters(ax, seq, x0, 2.45, cell)
+    label(ax, x0 - 0.12, 2.45, "seq", ha="right", mono=True)
+    onehot_grid(ax, one_hot(seq), x0, top, cell)
+    label(ax, 0.35, top - 2 * cell, "channel c", rotation=90)
+    label(ax, x0 + 6.5 * cell, top - 4 * cell - 0.17, "N → all 0", color=GRID)
+    label(ax, x0 + 5 * cell, 0.5, "one_hot(seq)  →  x: (4, L)", mono=True)
+    label(ax, x0 + 5 * cell, 0.2, "x[c, i] = 1 if base i is channel c")
+    # a batch: N one-hot matrices, the first one in front
+    arrow(ax, (4.35, 1.55), (5.0, 1.55))
+    label(ax, 4.67, 1.8, "stack")
+    batch = one_hot(["CTGAAGCTTA", "ATGCGTACGA", seq])
+    bx, bcell, shift = 5.6, 0.2, 0.2
+    for k, x in enumerate(batch):
+        off = (len(batch) - 1 - k) * shift
+        onehot_grid(
+            ax, x, bx + off, 1.85 + off, bcell, digits=False, rows=k == 2, z=2 * k
+        )
+    arrow(ax, (bx - 0.1, 1.95), (bx + 2 * shift - 0.1, 1.95 + 2 * shift), lw=1.0)
+    label(ax, bx + shift - 0.25, 2.17 + shift, "N", style="italic")
+    label(ax, bx + 5 * bcell, 0.82, "L positions")
+    label(ax, bx + 5 * bcell, 0.5, "X: (N, 4, L)", mono=True)
+    label(ax, bx + 5 * bcell, 0.2, "a batch of N sequences")
+    return fig
+
+
+def draw_revcomp_kmers():
+    """Chapter 1: the reverse complement as a flip of both axes; k-mer tokens."""
+    fig, ax = canvas(8.0, 4.4)
+    label(ax, 0.1, 4.22, "(a) Reverse complement", **BOLD)
+    seq, cell, top = "GATTACA", 0.3, 3.55
+    for x0, s, name in ((0.75, seq, "x"), (5.55, reverse_complement(seq), "x_rc")):
+        label(ax, x0 - 0.12, 3.85, "5′", ha="right", color=GRID)
+        label(ax, x0 + len(s) * cell + 0.12, 3.85, "3′", ha="left", color=GRID)
+        letters(ax, s, x0, 3.85, cell)
+        corners = onehot_grid(ax, one_hot(s), x0, top, cell)
+        label(
+            ax,
+            x0 + len(s) * cell / 2,
+            top - 4 * cell - 0.2,
+            f"{name}: (4, L)",
+            mono=True,
+        )
+        # one cell followed through the flip: A at position 1 -> T at position L - 2
+        c, i = (0, 1) if name == "x" else (3, len(s) - 2)
+        rect(ax, corners[c, i], cell, cell, face="none", edge=ACCENT, lw=2.5, zorder=5)
+    arrow(ax, (3.1, 2.95), (5.1, 2.95))
+    label(ax, 4.1, 3.75, "reverse: i → L − 1 − i")
+    label(ax, 4.1, 3.47, "complement: A↔T, C↔G")
+    label(ax, 4.1, 3.19, "(rows reversed: c → 3 − c)")
+    label(ax, 4.1, 2.67, "x.flip(dims=(1, 2))", mono=True)
+    label(ax, 4.1, 2.39, "on a batch (N, 4, L)")
+
+    label(ax, 0.1, 1.65, "(b) k-mer tokens (k = 3)", **BOLD)
+    seq, x0, k = "GATTACAG", 0.75, 3
+    letters(ax, seq, x0, 1.3, cell)
+    tokens = kmer_tokenize(seq, k)
+    for j, token in enumerate(tokens):
+        y = 0.95 - (j % 3) * 0.3
+        box(
+            ax,
+            x0 + j * cell + 0.03,
+            y - 0.12,
+            k * cell - 0.06,
+            0.24,
+            token,
+            edge=ACCENT,
+            mono=True,
+        )
+    tx = 3.6
+    label(ax, tx, 1.3, "kmer_tokenize(seq, k=3)", ha="left", mono=True)
+    label(ax, tx + 0.3, 1.03, str(tokens), ha="left", mono=True)
+    n = f"L − k + 1 = {len(tokens)} overlapping tokens"
+    label(ax, tx + 0.3, 0.78, n, ha="left", color=GRID)
+    label(ax, tx, 0.45, "kmer_tokenize(seq, k=3, stride=3)", ha="left", mono=True)
+    no_overlap = f"{kmer_tokenize(seq, k, stride=k)}   (no overlap)"
+    label(ax, tx + 0.3, 0.18, no_overlap, ha="left", mono=True)
+    return fig
+
+
+def input_column(ax, x, top, length, step=0.058, gap=0.05):
+    """The 4·L features of a flattened (4, L) one-hot matrix, channel-major (A first).
+
+    Returns the (4 * length,) y coordinates of the nodes."""
+    ys = []
+    for c, base in enumerate("ACGT"):
+        group = top - c * (length * step + gap) - step * np.arange(length)
+        ys += list(group)
+        for y in group:
+            node(ax, x, y, 0.028, face=BASE[base], edge=BASE[base], lw=0.5)
+        label(
+            ax,
+            x - 0.12,
+            group.mean(),
+            base,
+            ha="right",
+            weight="bold",
+            color=BASE[base],
+        )
+    return np.array(ys)
+
+
+def network_row(fig, ax, y0, weights, hidden, title, logo_title):
+    """A row of the chapter-2 diagram: (4, L) one-hot -> flatten -> [hidden ->] output.
+
+    ``weights`` (4, L) are those of the highlighted unit (the output when ``hidden`` is
+    0); line opacity follows their magnitude."""
+    seq = "".join("ACGT"[k] for k in weights.argmax(axis=0))
+    length, cell, mid = weights.shape[1], 0.22, y0 + 1.15
+    label(ax, 0.1, y0 + 2.3, title, **BOLD)
+    letters(ax, seq, 0.5, y0 + 1.75, cell, size=11)
+    onehot_grid(ax, one_hot(seq), 0.5, y0 + 1.6, cell, digits=False)
+    label(ax, 0.5 + length * cell / 2, y0 + 0.5, "x: (N, 4, L)", mono=True)
+    arrow(ax, (1.95, mid), (2.45, mid))
+    label(ax, 2.2, mid + 0.23, "flatten")
+    xin, xh = 2.95, 4.0
+    ys = input_column(ax, xin, y0 + 1.95, length)
+    label(ax, xin, y0 + 0.2, "(N, 4·L)", mono=True)
+    out = (5.15 if hidden else 4.3, mid)
+    flat = weights.reshape(-1)  # channel-major, as x.flatten(1)
+    alpha = 0.15 + 0.85 * np.abs(flat) / np.abs(flat).max()
+    colors = [BASE[b] for b in np.repeat(list("ACGT"), length)]
+    first = (xh, mid + 0.36 * (hidden - 1) / 2) if hidden else out
+    for yi, color, a in zip(ys, colors, alpha):
+        ax.plot([xin, first[0]], [yi, first[1]], color=color, alpha=a, lw=0.9, zorder=1)
+    for k in range(1, hidden):
+        y = first[1] - 0.36 * k
+        for yi in ys:
+            ax.plot([xin, xh], [yi, y], color=FAINT, alpha=0.25, lw=0.5, zorder=0)
+        node(ax, xh, y, 0.1)
+    for k in range(hidden):
+        ax.plot([xh, out[0]], [first[1] - 0.36 * k, mid], color=GRID, lw=0.8, zorder=1)
+    if hidden:
+        label(ax, xh, y0 + 2.07, "hidden\nReLU", linespacing=1.1)
+        label(ax, xh, y0 + 0.2, "(N, H)", mono=True)
+        label(ax, out[0], mid - 0.3, "output")
+        node(ax, *out, 0.13)
+    else:
+        label(ax, out[0], mid + 0.3, "Σ w·x + b")
+    node(ax, *first, 0.13 if not hidden else 0.1, face=ACCENT)
+    label(ax, out[0], y0 + 0.2, "(N, n_outputs)", mono=True)
+    ax.plot([first[0] + 0.13, 5.9], [first[1]] * 2, color=ACCENT, ls="--", lw=1.0)
+    weight_logo(fig, (6.0, y0 + 0.55, 1.85, 1.1), weights, title=logo_title)
+
+
+def draw_perceptron_mlp():
+    """Chapter 2: a perceptron and an MLP on a flattened one-hot input."""
+    fig, ax = canvas(8.0, 5.1)
+    perceptron = "(a) Perceptron: one linear layer"
+    network_row(fig, ax, 2.65, toy_pwm("TATAAT"), 0, perceptron, "w as (4, L): a PWM")
+    mlp = "(b) MLP: a hidden layer, then the output"
+    network_row(fig, ax, 0.0, toy_pwm("TTGACA"), 4, mlp, "unit 1's weights as (4, L)")
+    return fig
+
+
+def draw_deepbind():
+    """Chapter 3: DeepBind (filter scan = PWM scan, ReLU, global max pool, dense head)
+    and the multi-task variant."""
+    fig, ax = canvas(8.0, 6.4)
+    title = "(a) DeepBind: one convolution, global max pooling, a dense head"
+    label(ax, 0.1, 6.22, title, **BOLD)
+    seq, x0, cell, top = "TTGCACGTGATCAGGA", 0.85, 0.24, 5.45
+    filters = [toy_pwm("CACGTG"), toy_pwm("GATAAG"), toy_pwm("TGAGTC")]
+    w, right = filters[0].shape[1], x0 + len(seq) * cell
+    letters(ax, seq, x0, top + 0.17, cell, size=11)
+    corners = onehot_grid(ax, one_hot(seq), x0, top, cell, digits=False)
+    label(ax, (x0 + right) / 2, 5.9, "one-hot x: (N, 4, L)", mono=True)
+    scores = [scan(seq, f) for f in filters]
+    best, tallest = int(np.argmax(scores[0])), max(s.max() for s in scores)
+    xy = np.subtract(corners[3, best], 0.02)
+    rect(
+        ax,
+        xy,
+        w * cell + 0.04,
+        4 * cell + 0.04,
+        face="none",
+        edge=ACCENT,
+        lw=2,
+        zorder=5,
+    )
+    slide = "the filter slides along x: one score per window"
+    label(ax, (x0 + right) / 2, top - 4 * cell - 0.22, slide, color=ACCENT)
+    logo_title = "filter 1: (4, w) weights = a PWM"
+    weight_logo(fig, (5.3, 4.5, 2.2, 0.95), filters[0], title=logo_title)
+    # convolution + ReLU: one activation track per filter, bars under their windows
+    tops = [top - 4 * cell - 1.0 - f * 0.68 for f in range(len(filters))]
+    for f, (track, base_y) in enumerate(zip(scores, tops)):
+        ax.plot([x0, right], [base_y, base_y], color=GRID, lw=0.8)
+        label(ax, x0 - 0.1, base_y + 0.25, f"filter {f + 1}", ha="right")
+        for p, value in enumerate(track):
+            face = ACCENT if p == np.argmax(track) else "0.75"
+            xy = (x0 + (p + w / 2 - 0.35) * cell, base_y)
+            rect(ax, xy, 0.7 * cell, 0.5 * value / tallest, face=face, edge="none")
+        # global max pool: the highest activation of each track
+        arrow(ax, (right + 0.1, base_y + 0.15), (5.15, base_y + 0.15), lw=1.0)
+        box(ax, 5.2, base_y, 0.5, 0.3, f"{track.max():.1f}", face=POOL)
+    xb = x0 + (best + w / 2) * cell
+    ax.plot([xb] * 2, [top - 4 * cell - 0.35, tops[0] + 0.53], color=ACCENT, ls=":")
+    conv = "convolution + ReLU: (N, F, L − w + 1)"
+    label(ax, (x0 + right) / 2, tops[-1] - 0.3, conv)
+    # dense head
+    out = (7.45, tops[1] + 0.15)
+    for y in tops[1] + 0.15 + 0.35 * np.array([1.5, 0.5, -0.5, -1.5]):
+        for ty in tops:
+            ax.plot([5.7, 6.35], [ty + 0.15, y], color=GRID, lw=0.6, zorder=1)
+        ax.plot([6.35, out[0]], [y, out[1]], color=GRID, lw=0.6, zorder=1)
+        node(ax, 6.35, y, 0.09)
+    node(ax, *out, 0.12)
+    below = dict(linespacing=1.1, va="top")
+    label(ax, 5.45, tops[-1] - 0.2, "global\nmax pool\n(N, F)", **below)
+    label(ax, 6.35, tops[-1] - 0.2, "dense\nReLU\n(N, hidden)", **below)
+    label(ax, out[0], tops[-1] - 0.2, "\nlogit\n(N, n_outputs)", **below)
+    draw_multitask(ax, 1.25)
+    return fig
+
+
+def draw_multitask(ax, y_title: float) -> None:
+    """Chapter 3 (b): the multi-task CNN as a row of blocks ending in T outputs."""
+    title = "(b) Multi-task variant (MultiTaskCNN): T tasks share the filters"
+    label(ax, 0.1, y_title, title, **BOLD)
+    y, h = y_title - 1.05, 0.75
+    blocks = [
+        (0.1, 1.0, "one-hot\n(N, 4, L)", "white"),
+        (1.4, 1.85, "[Conv1d → BatchNorm\n→ ReLU → MaxPool1d]\n× n blocks", "white"),
+        (3.6, 1.05, "global pool\n(N, C)", POOL),
+        (5.0, 1.3, "shared head\nLinear → ReLU", "white"),
+    ]
+    for k, (x, w, text, face) in enumerate(blocks):
+        box(ax, x, y, w, h, text, face=face)
+        if k:
+            prev = blocks[k - 1][0] + blocks[k - 1][1]
+            arrow(ax, (prev + 0.03, y + h / 2), (x - 0.03, y + h / 2))
+    for yo in y + h / 2 + 0.16 * (np.arange(5) - 2):
+        ax.plot([6.3, 6.75], [y + h / 2, yo], color=GRID, lw=0.8, zorder=1)
+        node(ax, 6.8, yo, 0.055)
+    outputs = "(N, T) logits,\none per task"
+    label(ax, 6.95, y + h / 2, outputs, ha="left", linespacing=1.1)
+
+
+FIGURES = {
+    "ch01_one_hot.svg": draw_one_hot,
+    "ch01_revcomp_kmers.svg": draw_revcomp_kmers,
+    "ch02_perceptron_mlp.svg": draw_perceptron_mlp,
+    "ch03_deepbind.svg": draw_deepbind,
+}
+
+
+def draw_all(out: pathlib.Path = OUT) -> list[pathlib.Path]:
+    """Write every diagram of :data:`FIGURES` to ``out``; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [save_svg(draw, out / name) for name, draw in FIGURES.items()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=pathlib.Path, default=OUT, help="output folder")
+    for path in draw_all(parser.parse_args(argv).out):
+        print(path.name)
+
+
+if __name__ == "__main__":
+    main()
