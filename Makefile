@@ -18,7 +18,7 @@ PYTEST_WORKERS ?= 2
 OMP_NUM_THREADS ?= 1
 export OMP_NUM_THREADS
 
-.PHONY: install book data test student lint bench constraints clean help
+.PHONY: install book data test student lint bench bench-fit constraints clean help
 
 help:
 	@echo "make book   - create $(VENV), install, fetch data, execute every notebook, write _build/html"
@@ -75,6 +75,10 @@ test: data student
 bench: install .venv-peer/bin/python
 	$(BIN)/python benchmarks/bench_one_hot.py --mbp 50 --repeats 5 --peer-python .venv-peer/bin/python \
 	  --out benchmarks/results/one_hot.md
+
+# fit against a bare PyTorch loop on the same model and batches (CPU seconds, < 1 min).
+bench-fit: install
+	$(BIN)/python benchmarks/bench_fit.py --out benchmarks/results/fit.md
 
 constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints

@@ -199,9 +199,12 @@ def match_target(y: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
 
     Used in: gdl_utils.training.fit.
     """
-    if y.numel() == out.numel():
-        return y.reshape(out.shape).to(torch.promote_types(out.dtype, torch.float32))
-    return y.long()
+    if y.numel() != out.numel():
+        return y.long()
+    y = y.view(out.shape) if y.is_contiguous() else y.reshape(out.shape)
+    wide = out.dtype in (torch.float32, torch.float64)  # not bf16/fp16 under autocast
+    dtype = out.dtype if wide else torch.float32
+    return y if y.dtype == dtype else y.to(dtype)
 
 
 def batch_len(batch) -> int:

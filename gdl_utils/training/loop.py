@@ -93,12 +93,17 @@ def _loss_and_logs(result) -> tuple[torch.Tensor, dict]:
     )
 
 
-def _run_epoch(model, loader, compute, device, precision, update=None) -> dict:
+def _run_epoch(
+    model, loader, compute, device, precision, opt=None, update=None
+) -> dict:
     """Mean loss and logs over one pass of ``loader``; ``update(loss)`` trains."""
     sums, count = {"loss": torch.zeros((), device=device)}, 0
+    context = autocast(device, precision)  # re-entered for every batch
     for batch in loader:
         batch = to_device(batch, device, non_blocking=True)
-        with autocast(device, precision):
+        if opt is not None:
+            opt.zero_grad(set_to_none=True)
+        with context:
             loss, logs = _loss_and_logs(compute(model, batch))
         if update is not None:
             update(loss)
@@ -238,7 +243,6 @@ def fit(
     scaler = torch.amp.GradScaler("cuda") if precision == "fp16" else None
 
     def update(loss: torch.Tensor) -> None:
-        opt.zero_grad(set_to_none=True)
         (scaler.scale(loss) if scaler else loss).backward()
         if sync:
             dist.average_gradients(model)
@@ -263,7 +267,7 @@ def fit(
                 epoch
             )  # a new shuffle each epoch, the same on every process
         model.train()
-        logs = _run_epoch(model, train_loader, step, device, precision, update)
+        logs = _run_epoch(model, train_loader, step, device, precision, opt, update)
         if not math.isfinite(logs["loss"]):
             raise FloatingPointError(
                 f"fit: training loss is {logs['loss']} in epoch {epoch}; try a lower lr"
