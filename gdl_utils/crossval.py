@@ -21,7 +21,7 @@ def cross_val_predict(
     folds: Iterable,
     *,
     loss_fn: Callable,
-    seed: int = 0,
+    seed: int | None = None,
     activation: str | None = None,
     **fit_kwargs,
 ) -> np.ndarray:
@@ -38,7 +38,7 @@ def cross_val_predict(
         part
     loss_fn : passed to :func:`~gdl_utils.training.fit`
     seed : fold ``k`` is initialised and trained with ``seed + k`` (reproducible,
-        different per fold)
+        different per fold); None leaves the generators alone (not reproducible)
     activation : passed to :func:`~gdl_utils.training.predict` (None: raw outputs, e.g.
         logits)
     **fit_kwargs : further :func:`~gdl_utils.training.fit` options (epochs, lr,
@@ -58,13 +58,17 @@ def cross_val_predict(
         )
     out = None
     for k, (train_idx, test_idx) in enumerate(folds):
-        set_seed(seed + k)  # the initial weights, too, are reproducible fold by fold
+        fold_seed = None if seed is None else seed + k
+        if fold_seed is not None:
+            set_seed(
+                fold_seed
+            )  # the initial weights, too, are reproducible fold by fold
         model = make_model()
         fit(
             model,
             (X[train_idx], y[train_idx]),
             loss_fn=loss_fn,
-            seed=seed + k,
+            seed=fold_seed,
             **fit_kwargs,
         )
         pred = predict(model, X[test_idx], activation=activation)

@@ -61,7 +61,22 @@ def main(out: Path) -> None:
             device=info.device,
             checkpoint=out / "best.pt",
         )
+    # The same run with the model wrapped in DistributedDataParallel, which broadcasts
+    # rank 0's weights (the same start as above) and averages the gradients itself.
+    torch.manual_seed(100 + info.rank)
+    wrapped = nn.parallel.DistributedDataParallel(nn.Linear(3, 1))
+    fit(
+        wrapped,
+        loader,
+        loss_fn=nn.BCEWithLogitsLoss(),
+        epochs=5,
+        lr=0.5,
+        optimizer="sgd",
+        device=info.device,
+        verbose=False,
+    )
     result = dict(
+        ddp_weight=wrapped.module.weight.detach().ravel().tolist(),
         rank=info.rank,
         world_size=info.world_size,
         main=is_main_process(),

@@ -70,3 +70,35 @@ def test_bad_input(rng):
         cross_val_predict(lambda: MLP(5), X, y[:-1], [], loss_fn=nn.BCEWithLogitsLoss())
     with pytest.raises(ValueError, match="no folds"):
         cross_val_predict(lambda: MLP(5), X, y, [], loss_fn=nn.BCEWithLogitsLoss())
+
+
+def test_seed_none_is_not_reproducible_but_runs(rng):
+    X, y = _data(rng)
+    folds = [(np.arange(20, 60), np.arange(0, 20))]
+    runs = [
+        cross_val_predict(
+            lambda: MLP(5),
+            X,
+            y,
+            folds,
+            loss_fn=nn.BCEWithLogitsLoss(),
+            epochs=2,
+            verbose=False,
+        )
+        for _ in range(2)
+    ]
+    assert np.isfinite(runs[0][:20]).all() and not np.array_equal(runs[0], runs[1])
+    seeded = [
+        cross_val_predict(
+            lambda: MLP(5),
+            X,
+            y,
+            folds,
+            loss_fn=nn.BCEWithLogitsLoss(),
+            epochs=2,
+            seed=4,
+            verbose=False,
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(seeded[0], seeded[1])
