@@ -353,3 +353,43 @@ def test_step_contract_errors():
             device="cpu",
             verbose=False,
         )
+
+
+class Hooked(nn.Module):
+    """training_step and validation_step of its own; records which one ran."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+        self.calls = []
+
+    def training_step(self, batch):
+        self.calls.append(("train", self.training, torch.is_grad_enabled()))
+        return self.linear(batch[0]).pow(2).mean()
+
+    def validation_step(self, batch):
+        self.calls.append(("val", self.training, torch.is_grad_enabled()))
+        return self.linear(batch[0]).pow(2).mean(), {"size": float(len(batch[0]))}
+
+
+def test_model_hooks_and_explicit_step_precedence():
+    batches = [(torch.ones(4, 3),), (torch.ones(2, 3),)]
+    model = Hooked()
+    hist = fit(model, batches, batches, epochs=2, lr=0.1, device="cpu", verbose=False)
+    assert set(model.calls) == {("train", True, True), ("val", False, False)}
+    df = hist.to_frame()
+    assert "val_size" in df and "train_size" not in df
+    assert (
+        df["val_size"].tolist() == [pytest.approx((4 * 4 + 2 * 2) / 6)] * 2
+    )  # row-weighted
+    assert df["train_loss"].iloc[1] < df["train_loss"].iloc[0]
+    model.calls.clear()
+    fit(
+        model,
+        batches,
+        epochs=1,
+        step=lambda m, b: m.linear(b[0]).sum() * 0,
+        device="cpu",
+        verbose=False,
+    )
+    assert model.calls == []  # an explicit step wins over both hooks

@@ -10,8 +10,8 @@ and stop early when the validation loss has not improved for ``patience`` epochs
    a dict, a graph, CTC's ``(signal, targets, input_lengths, target_lengths)``. The step
    returns the loss, or ``(loss, logs)`` with ``logs`` a dict of scalars (for a VAE
    ``{"recon": ..., "kl": ...}``) that ``History`` records as ``train_recon``,
-   ``val_recon``, ... The validation set goes through the same function (or
-   ``model.validation_step``) under ``model.eval()`` and ``torch.no_grad()``.
+   ``val_recon``, ... The validation set goes through the same function (or a model's
+   ``validation_step``) under ``model.eval()`` and ``torch.no_grad()``.
 2. Otherwise the plain path: batches ``(x, y)``, loss ``loss_fn(model(x), target)`` with
    the target rule of :func:`~gdl_utils.training.batches.match_target`.
 
@@ -212,6 +212,7 @@ def fit(
         raise ValueError("fit: patience (early stopping) needs a validation set `val`")
     ddp = isinstance(model, nn.parallel.DistributedDataParallel)
     net = model.module if ddp else model  # for hooks, early stopping and checkpoints
+    val_step = step or _hook(net, "validation_step")  # an explicit step does both
     step = step or _hook(net, "training_step")
     if step is None and loss_fn is None:
         raise ValueError(
@@ -235,7 +236,7 @@ def fit(
     if val is not None:
         val = as_loader(val, "val", shuffle=False, seed=None, distributed=False, **kw)
     step = step or _plain_step(loss_fn)
-    val_step = _hook(net, "validation_step") or step
+    val_step = val_step or step
     sync = dist.is_distributed() and not ddp
     if sync:
         dist.broadcast_parameters(model)
