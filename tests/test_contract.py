@@ -199,9 +199,9 @@ def two_communities(rng, n=120, p_in=0.15, p_out=0.01):
 class TinyGCN(nn.Module):
     """Two graph convolutions H' = relu(Â H W) on a dense normalised adjacency Â."""
 
-    def __init__(self, n_features=8, hidden=16, n_classes=2):
+    def __init__(self, n_features=8, hidden=16, n_outputs=2):
         super().__init__()
-        self.w1, self.w2 = nn.Linear(n_features, hidden), nn.Linear(hidden, n_classes)
+        self.w1, self.w2 = nn.Linear(n_features, hidden), nn.Linear(hidden, n_outputs)
 
     def forward(self, x, adj):
         return adj @ self.w2(torch.relu(adj @ self.w1(x)))
