@@ -211,7 +211,7 @@ def tomtom(
     strands : (n, n_motifs) int array, +1 or -1 (the motif's reverse complement matched)
 
     The first call in a fresh environment compiles memelite's numba code (about a minute, cached on disk).
-    Used in: chapter 3 (03b: naming learned filters).
+    Used in: chapter 3 (03a: the filters of each motif; 03b: naming learned filters).
     """
     from memelite import (
         tomtom as _memelite_tomtom,
