@@ -195,7 +195,7 @@ def filter_activations(model_or_conv, x, *, batch_size: int = 512) -> np.ndarray
     -------
     (N, n_filters) float numpy array.
 
-    Used in: chapter 3.
+    Used in: no notebook yet (planned: chapter 10, interpretation).
     """
     act, _ = _activation_fn(model_or_conv)
     out = [
@@ -261,7 +261,7 @@ def filter_pwms(
     ppms : (n_filters, 4, w) numpy array, columns summing to 1
     n_sites : (n_filters,) int numpy array, number of windows above the threshold
 
-    Used in: chapter 3 (notebook 03b: matching learned filters to JASPAR).
+    Used in: chapter 3 (notebooks 03a and 03b: matching learned filters to JASPAR).
     """
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"filter_pwms: threshold must be in [0, 1), got {threshold}")

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ._util import check_fraction as _check_fraction
 from ._util import check_int as _check_int
-from .motifs import Motif, load_jaspar_motif, sample_motif
+from .motifs import Motif, load_jaspar_motif
+from .pwm import sample_motif
 from .sequence import one_hot, reverse_complement
 
 SITE_COLUMNS = ["seq_index", "motif", "start", "end", "strand", "matrix_id"]
@@ -165,7 +166,7 @@ def embed_sites(
     -------
     list of N new strings (the input is not modified).
 
-    Used in: chapter 1.
+    Used in: chapter 3 (03a: planting CTCF sites by hand).
     """
     positions, strands = list(positions), list(strands)
     if not len(sequences) == len(positions) == len(strands):
@@ -295,7 +296,7 @@ def simulate_grammar(
     Negatives break it, half by swapping the order (gap still in range) and half by a gap outside the
     range (when the sequence leaves room for one), so motif presence alone cannot separate the classes.
 
-    Returns :class:`SimulatedData` with labels (N,) int 0/1. Used in: chapter 3 (motif grammar).
+    Returns :class:`SimulatedData` with labels (N,) int 0/1. Used in: no notebook yet (planned: chapter 10, motif grammar).
     """
     n, length = _check_int(n, "n", 1), _check_int(length, "length", 1)
     frac_positive = _check_fraction(frac_positive, "frac_positive")

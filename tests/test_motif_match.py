@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.motif_match: Tomtom against JASPAR, the recovery table, and what a broken matcher does."""
+"""Tests for gdl_utils.motif_match and motif_recovery: Tomtom against JASPAR, the recovery table, and what a broken matcher does."""
 
 from __future__ import annotations
 
@@ -6,20 +6,15 @@ import numpy as np
 import pytest
 
 from gdl_utils.motif_match import (
-    jaspar_families,
     match_motifs,
     motif_similarity,
     orient_like,
-    recovery_table,
     tomtom,
     tomtom_table,
 )
-from gdl_utils.motifs import (
-    counts_to_ppm,
-    load_jaspar_collection,
-    load_jaspar_motif,
-    sample_motif,
-)
+from gdl_utils.motif_recovery import jaspar_families, recovery_table
+from gdl_utils.motifs import load_jaspar_collection, load_jaspar_motif
+from gdl_utils.pwm import counts_to_ppm, sample_motif
 from gdl_utils.sequence import one_hot
 
 PLANTED = [

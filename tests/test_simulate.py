@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdl_utils.kmers import gc_content
-from gdl_utils.motifs import Motif, best_match, counts_to_ppm, load_jaspar_motif
+from gdl_utils.motifs import Motif, load_jaspar_motif
+from gdl_utils.pwm import best_match, counts_to_ppm
 from gdl_utils.sequence import one_hot, reverse_complement
 from gdl_utils.simulate import (
     PRESETS,
