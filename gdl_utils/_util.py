@@ -100,6 +100,14 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     return int(value)
 
 
+def where(pos: int, record: int | None = None) -> str:
+    """``"position 3"`` or ``"position 3 of record 1"``: where a bad character is.
+
+    Used in: error messages of sequence (one-hot), strands and kmers.
+    """
+    return f"position {pos}" + ("" if record is None else f" of record {record}")
+
+
 def check_fraction(value, name: str) -> float:
     """``value`` as a float in [0, 1]; ``TypeError`` for non-numbers, ``ValueError``
     for NaN or out of range.

@@ -14,7 +14,7 @@ shows: log2 ratio of
   each base's frequency after vs before selection at each position, pooled over all
   reads.
 
-Scoring a regressor is :func:`gdl_utils.metrics.regression_report`; in-silico
+Scoring a regressor is :func:`gdl_utils.metric_reports.regression_report`; in-silico
 mutagenesis is
 :func:`gdl_utils.attribution.mutation_effects`; distances to the wild type are
 :func:`gdl_utils.sequence.count_mutations`.

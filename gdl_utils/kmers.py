@@ -14,8 +14,8 @@ import itertools
 
 import numpy as np
 
-from ._util import ALPHABET, check_int
-from .sequence import IUPAC, _where
+from ._util import ALPHABET, check_int, where
+from .sequence import IUPAC
 
 MAX_DENSE_BYTES = 1 << 30
 """kmer_counts refuses to allocate a dense table larger than this (1 GiB); pass
@@ -59,7 +59,7 @@ def _kmer_codes(s, rna: bool, record: int | None, func: str) -> np.ndarray:
             else ""
         )
         raise ValueError(
-            f"{func}: invalid character {s[pos]!r} at {_where(pos, record)}{hint}"
+            f"{func}: invalid character {s[pos]!r} at {where(pos, record)}{hint}"
         )
     return np.where(codes == 5, 3, codes).astype(np.uint8) if rna else codes
 

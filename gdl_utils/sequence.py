@@ -1,25 +1,23 @@
-"""DNA sequences as arrays: one-hot encoding and decoding, reverse complement, mutation
-counts.
+"""DNA sequences as arrays: one-hot encoding and decoding, mutation counts.
 
-Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels **A,
-C, G, T**; the
-complement of channel ``i`` is channel ``3 - i``. All work is vectorised over the bytes
+Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels
+**A, C, G, T**; the complement of channel ``i`` is channel ``3 - i`` (the reverse
+complement lives in :mod:`gdl_utils.strands`). All work is vectorised over the bytes
 (``numpy.frombuffer`` and lookup tables), never base by base in Python.
 
 Character policy of :func:`one_hot`:
 
 * lower case is accepted; ``U`` counts as ``T`` only with ``rna=True``;
-* ``N``: all-zero column (``n="zero"``, default), 0.25 per channel (``n="uniform"``) or
-``ValueError``;
+* ``N``: all-zero column (``n="zero"``, default), 0.25 per channel (``n="uniform"``)
+  or ``ValueError``;
 * IUPAC codes ``R Y S W K M B D H V``: ``ValueError`` (``iupac="error"``, default) or
-fractional columns
-  (``iupac="fractional"``: ``R`` = 0.5 A + 0.5 G, ``B`` = 1/3 each of C, G, T, ...);
-* any other character: ``ValueError`` naming it, its 0-based position and, in a batch,
-the record index;
+  fractional columns (``iupac="fractional"``: ``R`` = 0.5 A + 0.5 G, ``B`` = 1/3 each
+  of C, G, T, ...);
+* any other character: ``ValueError`` naming it, its 0-based position and, in a
+  batch, the record index;
 * unequal lengths: ``ValueError`` unless ``length=`` is given; then each record is
-padded with all-zero
-  columns or trimmed, aligned ``"left"``, ``"center"`` or ``"right"`` (trimmed
-  characters are not checked).
+  padded with all-zero columns or trimmed, aligned ``"left"``, ``"center"`` or
+  ``"right"`` (trimmed characters are not checked).
 """
 
 from __future__ import annotations
@@ -30,7 +28,11 @@ from functools import cache
 import numpy as np
 import torch
 
-from ._util import ALPHABET, as_numpy, check_onehot, code_matrix
+from ._util import ALPHABET, as_numpy, check_onehot, code_matrix, where
+
+# Temporary re-export: simulate.py (helper F) still imports it from here; new code
+# imports it from gdl_utils.strands (see notes/IMPORT_CHANGES.md).
+from .strands import reverse_complement  # noqa: F401
 
 IUPAC = {
     "R": "AG",
@@ -72,10 +74,6 @@ def _policy(n: str, iupac: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
         )
         weights[row, [ALPHABET.index(b) for b in letters]] = 1.0 / max(len(letters), 1)
     return lut, weights
-
-
-def _where(pos: int, record: int | None) -> str:
-    return f"position {pos}" + ("" if record is None else f" of record {record}")
 
 
 def _byte_matrix(seqs: list[str], length: int | None, align: str):
@@ -212,7 +210,7 @@ def one_hot(
             row, pos = int(rows[k]), int(cols[k] + shift[rows[k]])
             char = records[row][pos]
             raise ValueError(
-                f"invalid character {char!r} at {_where(pos, row if batched else None)}"
+                f"invalid character {char!r} at {where(pos, row if batched else None)}"
                 + _HINTS.get(char.upper(), "")
             )
         fill = weights.any(axis=1)[codes]  # e.g. N with n="zero" is already all-zero
@@ -256,62 +254,6 @@ def one_hot_decode(x, *, n_char="N"):
         if x.ndim == 2
         else [text[i * width : (i + 1) * width] for i in range(x.shape[0])]
     )
-
-
-_RC_FROM, _RC_TO = "ACGTNRYSWKMBVDH", "TGCANYRSWMKVBHD"
-_RC_VALID = (_RC_FROM + _RC_FROM.lower()).encode()
-_RC_TABLE = bytes.maketrans(_RC_VALID, (_RC_TO + _RC_TO.lower()).encode())
-
-
-def _rc_str(s: str, record: int | None = None) -> str:
-    # one byte per character; '?' is never valid
-    raw = s.encode("ascii", errors="replace")
-    leftover = raw.translate(None, _RC_VALID)  # the invalid bytes, in order
-    if leftover:
-        # first occurrence of the first invalid byte = first invalid position
-        pos = raw.index(leftover[:1])
-        raise ValueError(
-            f"cannot complement character {s[pos]!r} at {_where(pos, record)}"
-        )
-    return raw.translate(_RC_TABLE)[::-1].decode("ascii")
-
-
-def reverse_complement(x):
-    """Reverse complement of DNA given as text, one-hot arrays or ``(4, w)`` motif
-    matrices.
-
-    Strings may hold ``ACGT``, ``N`` and IUPAC codes (``R`` <-> ``Y``, ``K`` <-> ``M``,
-    ``B`` <-> ``V``,
-    ``D`` <-> ``H``; ``S``, ``W``, ``N`` are their own complements); case is preserved.
-    Arrays are
-    flipped along the channel and the length axis (complement of channel i is 3 - i);
-    the layout is read
-    from ``ndim`` (2: (4, L), 3: (N, 4, L)), never guessed from the shape. This is the
-    package's only
-    reverse complement: models, motifs and datasets call it.
-
-    Parameters
-    ----------
-    x : str, list/tuple of str, (4, L) or (N, 4, L) numpy array or torch tensor
-
-    Returns
-    -------
-    Same type and shape as ``x`` (a new array or tensor, never a view).
-
-    Used in: ch. 1 (strands), ch. 3 (reverse-complement augmentation, motif strands).
-    """
-    if isinstance(x, str):
-        return _rc_str(x)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_rc_str(s, i) for i, s in enumerate(x))
-    if isinstance(x, (torch.Tensor, np.ndarray)):
-        check_onehot(x, "reverse_complement: x")
-        return (
-            x.flip(dims=(-2, -1))
-            if isinstance(x, torch.Tensor)
-            else x[..., ::-1, ::-1].copy()
-        )
-    raise TypeError(f"cannot reverse-complement a {type(x).__name__}")
 
 
 def count_mutations(sequences, reference: str) -> np.ndarray:

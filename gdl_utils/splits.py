@@ -1,18 +1,13 @@
-"""De-duplication and leakage-aware splitting of sequence tables.
+"""Leakage-aware splitting of sequence tables: train/validation/test and k-fold.
 
-Real sequence sets repeat themselves: UCI splice.data holds 3,190 records but only 3,005
-distinct
-sequences, and one sequence carries two labels. A random row split then puts the same
-sequence in train
-and test and inflates the test score. Everything here splits over *distinct sequences*.
+Everything here splits over *distinct sequences* (see :mod:`gdl_utils.duplicates`):
+the same sequence never lands in two parts.
 
 Index convention (CONTRIBUTING.md, "Vocabulary"): a frame returned here keeps the
-**index labels** of the
-frame passed in (never reset); an integer array returned here holds **positions**
-(``.iloc`` / numpy
-indexing). To index an array built row by row from ``df``, use :func:`positions`
-(``X[positions(df, part)]``);
-``X[part.index]`` is right only when ``df`` has the default ``RangeIndex``.
+**index labels** of the frame passed in (never reset); an integer array returned here
+holds **positions** (``.iloc`` / numpy indexing). To index an array built row by row
+from ``df``, use :func:`positions` (``X[positions(df, part)]``); ``X[part.index]`` is
+right only when ``df`` has the default ``RangeIndex``.
 
 Used in: ch. 1 (splice junctions), ch. 2 (promoters, leave-one-out).
 """
@@ -24,22 +19,13 @@ import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from ._util import check_int
+from .duplicates import _require, deduplicate
 
 __all__ = [
-    "duplicate_summary",
-    "deduplicate",
     "train_val_test_split",
     "dedup_kfold",
     "positions",
 ]
-
-
-def _require(df: pd.DataFrame, *cols) -> None:
-    for col in cols:
-        if col is not None and col not in df.columns:
-            raise ValueError(
-                f"column {col!r} not in the frame (columns: {list(df.columns)})"
-            )
 
 
 def _unique_index(df: pd.DataFrame, func: str) -> None:
@@ -73,87 +59,6 @@ def positions(df: pd.DataFrame, part) -> np.ndarray:
         bad = bad.item() if isinstance(bad, np.generic) else bad
         raise ValueError(f"positions: label {bad!r} of the part is not in the frame")
     return pos.astype(np.int64)
-
-
-def _conflicting(df: pd.DataFrame, seq_col: str, label_col: str | None) -> pd.Series:
-    """Boolean per row: the row's sequence occurs with more than one distinct label."""
-    if label_col is None:
-        return pd.Series(False, index=df.index)
-    n_labels = df.groupby(seq_col, sort=False)[label_col].transform("nunique")
-    return n_labels > 1
-
-
-def duplicate_summary(
-    df: pd.DataFrame, seq_col: str = "sequence", label_col: str | None = "label"
-) -> dict:
-    """Counts describing duplication in ``df``.
-
-    Returns
-    -------
-    dict
-        ``records``, ``distinct`` (distinct sequences), ``repeated`` (sequences seen
-        more than once),
-        ``extra_copies`` (records beyond the first copy), ``conflicting`` (sequences
-        with >1 label) and
-        ``conflicting_records``.
-
-    Used in: ch. 1.
-    """
-    _require(df, seq_col, label_col)
-    counts = df[seq_col].value_counts()
-    conflict = _conflicting(df, seq_col, label_col)
-    return {
-        "records": len(df),
-        "distinct": int(len(counts)),
-        "repeated": int((counts > 1).sum()),
-        "extra_copies": int((counts - 1).sum()),
-        "conflicting": int(df.loc[conflict, seq_col].nunique()),
-        "conflicting_records": int(conflict.sum()),
-    }
-
-
-def deduplicate(
-    df: pd.DataFrame,
-    seq_col: str = "sequence",
-    label_col: str | None = "label",
-    conflicts: str = "drop",
-) -> pd.DataFrame:
-    """Keep the first copy of each exact sequence; handle sequences seen with several
-    labels.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        One row per record.
-    seq_col, label_col : str
-        Sequence and label columns; ``label_col=None`` skips the conflict check.
-    conflicts : {"drop", "error"}
-        ``"drop"``: remove every copy of a sequence seen with more than one label;
-        ``"error"``: raise ``ValueError`` naming the sequence and its labels.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The distinct, consistently labelled rows in their original order, with their
-        original index.
-
-    Used in: ch. 1, 2.
-    """
-    if conflicts not in ("drop", "error"):
-        raise ValueError(f"conflicts must be 'drop' or 'error', got {conflicts!r}")
-    _require(df, seq_col, label_col)
-    conflict = _conflicting(df, seq_col, label_col)
-    if conflict.any() and conflicts == "error":
-        seq = df.loc[conflict, seq_col].iloc[0]
-        labels = sorted(map(str, df.loc[df[seq_col] == seq, label_col].unique()))
-        raise ValueError(
-            f"{int(df.loc[conflict, seq_col].nunique())} sequence(s) carry several "
-            f"labels, "
-            f"e.g. {seq!r} with labels {labels} (rows "
-            f"{list(df.index[df[seq_col] == seq])})"
-        )
-    kept = df.loc[~conflict]
-    return kept.loc[~kept[seq_col].duplicated(keep="first")]
 
 
 def _allocate(n: int, fractions: np.ndarray) -> np.ndarray:

@@ -171,7 +171,7 @@ def test_kmer_counts_sum_to_the_number_of_clean_windows(seqs, k):
 @settings(deadline=None)
 @given(st.text(alphabet="ACGT", max_size=40), st.integers(1, 4))
 def test_kmer_counts_of_the_reverse_complement_are_permuted(seq, k):
-    from gdl_utils.sequence import reverse_complement
+    from gdl_utils.strands import reverse_complement
 
     names = all_kmers(k)
     rc_col = [names.index(reverse_complement(km)) for km in names]

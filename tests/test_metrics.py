@@ -12,14 +12,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdl_utils.metric_reports import multitask_report, regression_report
 from gdl_utils.metrics import (
     accuracy,
     mcc,
-    multitask_report,
     per_class_error,
     pos_weight,
     pr_auc,
-    regression_report,
     roc_auc,
 )
 

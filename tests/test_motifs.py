@@ -17,16 +17,19 @@ from gdl_utils.motif_match import match_motifs, motif_similarity
 from gdl_utils.motifs import (
     JASPAR_RELEASE,
     Motif,
+    load_jaspar_collection,
+    load_jaspar_motif,
+)
+from gdl_utils.pwm import (
     best_match,
     counts_to_ppm,
     information_content,
-    load_jaspar_collection,
-    load_jaspar_motif,
     ppm_to_log_odds,
     sample_motif,
     scan_pwm,
 )
-from gdl_utils.sequence import one_hot, reverse_complement
+from gdl_utils.sequence import one_hot
+from gdl_utils.strands import reverse_complement
 
 counts_arrays = st.integers(1, 25).flatmap(
     lambda w: arrays(np.float64, (4, w), elements=st.floats(0, 1000, allow_nan=False))

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.seqio import read_bed, read_fasta, write_fasta
+from gdl_utils.bed import read_bed
+from gdl_utils.seqio import read_fasta, write_fasta
 
 
 def write(tmp_path, name: str, text: str):

@@ -18,8 +18,8 @@ from gdl_utils.sequence import (
     count_mutations,
     one_hot,
     one_hot_decode,
-    reverse_complement,
 )
+from gdl_utils.strands import reverse_complement
 
 EYE = np.eye(4, dtype=np.float32)
 dna = st.text(alphabet="ACGT", max_size=60)

@@ -4,15 +4,14 @@ local paths.
 For each file of a dataset (see :mod:`gdl_utils.datasets.registry`), in this order:
 
 1. the cache ``<GDL_DATA_DIR>/<folder>/<file>``; a cached copy that fails verification
-   (bytes, size or
-   parsed records) is deleted, with a warning, and fetched again;
-2. each mirror of ``GDL_DATA_MIRROR`` in turn: a local folder holding the same relative
-   path
-   ``<folder>/<file>``, or an ``http(s)://`` base URL; a mirror copy that fails
-   verification is ignored (with a warning) and the next source is tried;
+   (bytes, size or parsed records) is deleted, with a warning, and fetched again;
+2. each mirror of ``GDL_DATA_MIRROR`` in turn (:mod:`gdl_utils.datasets.mirrors`): a
+   local folder holding the same relative path ``<folder>/<file>``, or an
+   ``http(s)://`` base URL; a mirror copy that fails verification is ignored (with a
+   warning) and the next source is tried;
 3. the original URL, unless offline (``GDL_OFFLINE=1``); entries without a URL
-   (``source`` says where the
-   file comes from) are mirror-only, and the error says how to get the file by hand.
+   (``source`` says where the file comes from) are mirror-only, and the error says how
+   to get the file by hand.
 
 Paths never leave the cache or mirror folders (symlinks included). Chapters read files
 through :func:`dataset_path` (one file) or :func:`fetch_dataset` (all files of a
@@ -26,10 +25,10 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from urllib.parse import quote
 
 from .config import settings
 from .integrity import verify
+from .mirrors import try_mirrors
 from .registry import (
     DataIntegrityError,
     DataUnavailableError,
@@ -39,7 +38,6 @@ from .registry import (
 from .transfer import (
     DownloadError,
     clean_stale,
-    install_from_folder,
     install_from_url,
     make_folder,
 )
@@ -104,45 +102,6 @@ def _how_to(d: dict, entry: dict, store: str, final: Path) -> str:
     )
 
 
-def _from_mirrors(name, d, rel, s, final) -> tuple[Path, str] | list[str]:
-    """Try each mirror: (path, source) on success, else the list of what went wrong."""
-    entry, store, problems = d["files"][rel], _store(d, rel), []
-    for mirror in s.mirrors:
-        if mirror.startswith(("http://", "https://")):
-            url = f"{mirror}/{quote(store)}"
-            if s.offline:
-                problems.append(f"http mirror {mirror} not contacted (offline)")
-                continue
-            try:
-                return install_from_url(
-                    url, final, s.cache, entry, s.deadline
-                ), f"mirror {url}"
-            except (DataIntegrityError, DownloadError) as exc:
-                warnings.warn(
-                    f"mirror {url} failed ({exc}); trying the next source", stacklevel=4
-                )
-                problems.append(str(exc))
-            continue
-        root = Path(mirror)
-        if not root.is_dir():
-            warnings.warn(f"GDL_DATA_MIRROR folder {root} does not exist", stacklevel=4)
-            problems.append(f"mirror folder {root} does not exist")
-            continue
-        src = check_inside(root, root / store, name, "mirror")
-        if not src.is_file():
-            problems.append(f"{store} is not in mirror folder {root}")
-            continue
-        try:
-            return install_from_folder(src, final, s.cache, entry), f"mirror {src}"
-        except DataIntegrityError as exc:
-            warnings.warn(
-                f"{exc}; ignoring this mirror copy and trying the next source",
-                stacklevel=4,
-            )
-            problems.append(str(exc))
-    return problems
-
-
 def _fetch_file(name: str, d: dict, rel: str, s) -> tuple[Path, str]:
     entry, store = d["files"][rel], _store(d, rel)
     final = check_inside(s.cache, s.cache / store, name, "cache")
@@ -158,7 +117,7 @@ def _fetch_file(name: str, d: dict, rel: str, s) -> tuple[Path, str]:
     make_folder(s.cache, final.parent)
     check_inside(s.cache, final.parent, name, "cache")
     clean_stale(final.parent)
-    got = _from_mirrors(name, d, rel, s, final)
+    got = try_mirrors(name, entry, store, s, final)
     if isinstance(got, tuple):
         return got
     mirrors = "; ".join(got) if got else "GDL_DATA_MIRROR not set"
