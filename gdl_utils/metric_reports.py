@@ -32,7 +32,9 @@ def multitask_report(
     names : T task names (default "task0", "task1", ...)
 
     A task whose labels contain a single class gets NaN AUCs, and one
-    ``UserWarning`` names all such tasks. Used in: chapter 3 (DeepSEA/Basset-like multi-task models).
+    ``UserWarning`` names all such tasks.
+
+    Used in: chapter 3 (DeepSEA/Basset-like multi-task models).
     """
     t, s = _pair(Y_true, Y_score, "multitask_report", "Y_score")
     if t.ndim == 1:

@@ -1,10 +1,12 @@
-"""One look for every figure in the book: style, learning curves, confusion matrices, logos, ROC/PR.
+"""One look for every figure in the book: style, learning curves, confusion matrices,
+logos, ROC/PR.
 
-Every function draws on ``ax`` when given (or creates a figure) and returns what it drew on, so that
-notebooks can add titles or save figures.
+Every function draws on ``ax`` when given (or creates a figure) and returns what it drew
+on, so that notebooks can add titles or save figures.
 
 Used in: chapter 1 (logos, ROC/PR) on; ``plot_history`` from chapter 2.
 """
+
 from __future__ import annotations
 
 from typing import Mapping
@@ -16,29 +18,47 @@ import pandas as pd
 import seaborn as sns
 from sklearn import metrics as skm
 
-__all__ = ["set_style", "plot_history", "plot_confusion", "plot_logo", "plot_roc_pr", "logo_frame"]
+__all__ = [
+    "set_style",
+    "plot_history",
+    "plot_confusion",
+    "plot_logo",
+    "plot_roc_pr",
+    "logo_frame",
+]
 
 ALPHABET = list("ACGT")
 LOGO_KINDS = ("information", "probability", "weight")
 
 
-# The book's text column is 836 px wide (1400-px window). At 150 dpi a 5.4-in figure is 810 px, which leaves
-# room for a tight bounding box: it is shown at its natural size, so text stays sharp. Keep figures this wide
-# at most (two panels side by side at most; a taller figure rather than a wider one).
+# The book's text column is 836 px wide (1400-px window). At 150 dpi a 5.4-in figure is
+# 810 px, which leaves room for a tight bounding box: it is shown at its natural size,
+# so text stays sharp. Keep figures this wide at most (two panels side by side at most;
+# a taller figure rather than a wider one).
 DPI = 150
 MAX_WIDTH_IN = 5.4
 
 
 def set_style() -> None:
-    """The book's single style: seaborn "ticks", "notebook" context (fonts x 0.85), colour-blind palette,
-    150 dpi, default figure 5.4 x 3.5 in (810 px: fits the book's 836-px text column unscaled).
+    """The book's single style: seaborn "ticks", "notebook" context (fonts x 0.85),
+    colour-blind palette, 150 dpi, default figure 5.4 x 3.5 in (810 px: fits the book's
+    836-px text column unscaled).
 
     Call once at the top of a notebook. Used in: every chapter.
     """
-    sns.set_theme(context="notebook", style="ticks", palette="colorblind", font_scale=0.85, rc={
-        "figure.dpi": DPI, "savefig.dpi": DPI, "figure.figsize": (MAX_WIDTH_IN, 3.5),
-        "axes.spines.top": False, "axes.spines.right": False,
-    })
+    sns.set_theme(
+        context="notebook",
+        style="ticks",
+        palette="colorblind",
+        font_scale=0.85,
+        rc={
+            "figure.dpi": DPI,
+            "savefig.dpi": DPI,
+            "figure.figsize": (MAX_WIDTH_IN, 3.5),
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        },
+    )
 
 
 def _axes(ax, **subplots_kw):
@@ -48,12 +68,13 @@ def _axes(ax, **subplots_kw):
 
 
 def plot_history(history, ax=None, *, metric_name: str = "val_metric"):
-    """Learning curves: training and validation loss per epoch, the best epoch marked, and the validation
-    metric (if recorded) on a second y axis.
+    """Learning curves: training and validation loss per epoch, the best epoch marked,
+    and the validation metric (if recorded) on a second y axis.
 
     Parameters
     ----------
-    history : gdl_utils.training.History or DataFrame with columns epoch, train_loss[, val_loss, val_metric]
+    history : gdl_utils.training.History or DataFrame with columns epoch, train_loss[,
+        val_loss, val_metric]
     ax : matplotlib Axes, optional
     metric_name : label of the metric axis, e.g. "val AUROC"
 
@@ -62,7 +83,10 @@ def plot_history(history, ax=None, *, metric_name: str = "val_metric"):
     df = history.to_frame() if hasattr(history, "to_frame") else pd.DataFrame(history)
     missing = {"epoch", "train_loss"} - set(df.columns)
     if missing:
-        raise ValueError(f"plot_history: history lacks columns {sorted(missing)} (has {list(df.columns)})")
+        raise ValueError(
+            f"plot_history: history lacks columns {sorted(missing)} (has "
+            f"{list(df.columns)})"
+        )
     ax = _axes(ax)
     ax.plot(df["epoch"], df["train_loss"], marker="o", ms=3, label="train loss")
     has_val = "val_loss" in df and df["val_loss"].notna().any()
@@ -75,7 +99,9 @@ def plot_history(history, ax=None, *, metric_name: str = "val_metric"):
     if "val_metric" in df and df["val_metric"].notna().any():
         ax2 = ax.twinx()
         color = sns.color_palette()[2]
-        (line,) = ax2.plot(df["epoch"], df["val_metric"], color=color, ls="--", label=metric_name)
+        (line,) = ax2.plot(
+            df["epoch"], df["val_metric"], color=color, ls="--", label=metric_name
+        )
         ax2.set_ylabel(metric_name, color=color)
         handles, labels = handles + [line], labels + [metric_name]
     ax.legend(handles, labels, frameon=False, loc="best")
@@ -83,7 +109,8 @@ def plot_history(history, ax=None, *, metric_name: str = "val_metric"):
 
 
 def plot_confusion(y_true, y_pred, labels=None, ax=None, *, normalize: bool = False):
-    """Annotated confusion matrix, true classes in rows and predicted classes in columns.
+    """Annotated confusion matrix, true classes in rows and predicted classes in
+    columns.
 
     Parameters
     ----------
@@ -95,15 +122,30 @@ def plot_confusion(y_true, y_pred, labels=None, ax=None, *, normalize: bool = Fa
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"plot_confusion: y_true has shape {y_true.shape} but y_pred has shape "
-                         f"{y_pred.shape}")
-    labels = list(np.unique(np.concatenate([y_true, y_pred]))) if labels is None else list(labels)
+        raise ValueError(
+            f"plot_confusion: y_true has shape {y_true.shape} but y_pred has shape "
+            f"{y_pred.shape}"
+        )
+    labels = (
+        list(np.unique(np.concatenate([y_true, y_pred])))
+        if labels is None
+        else list(labels)
+    )
     cm = skm.confusion_matrix(y_true, y_pred, labels=labels).astype(float)
     if normalize:
         cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     ax = _axes(ax, figsize=(1.2 * len(labels) + 2, 1.0 * len(labels) + 1.5))
-    sns.heatmap(cm, annot=True, fmt=".2f" if normalize else ".0f", cmap="Blues", cbar=False, square=True,
-                xticklabels=labels, yticklabels=labels, ax=ax)
+    sns.heatmap(
+        cm,
+        annot=True,
+        fmt=".2f" if normalize else ".0f",
+        cmap="Blues",
+        cbar=False,
+        square=True,
+        xticklabels=labels,
+        yticklabels=labels,
+        ax=ax,
+    )
     ax.set(xlabel="predicted", ylabel="true")
     return ax
 
@@ -111,11 +153,12 @@ def plot_confusion(y_true, y_pred, labels=None, ax=None, *, normalize: bool = Fa
 def logo_frame(matrix, kind: str = "information") -> pd.DataFrame:
     """The (w, 4) DataFrame (columns A, C, G, T) that :func:`plot_logo` draws.
 
-    ``matrix`` is a (4, w) array with rows A, C, G, T, a DataFrame with columns A, C, G, T (one row per
-    position), or an object with a ``ppm()`` method (a ``Motif``). ``kind``: "probability" normalises each
-    position to sum 1; "information" scales those probabilities by the position's information content
-    ``2 - H`` bits (uniform background), so a fully conserved position is 2 bits tall; "weight" keeps the
-    values as they are (signed weights such as perceptron weights or convolution filters).
+    ``matrix`` is a (4, w) array with rows A, C, G, T, a DataFrame with columns A, C, G,
+    T (one row per position), or an object with a ``ppm()`` method (a ``Motif``).
+    ``kind``: "probability" normalises each position to sum 1; "information" scales
+    those probabilities by the position's information content ``2 - H`` bits (uniform
+    background), so a fully conserved position is 2 bits tall; "weight" keeps the values
+    as they are (signed weights such as perceptron weights or convolution filters).
     """
     if kind not in LOGO_KINDS:
         raise ValueError(f"plot_logo: kind must be one of {LOGO_KINDS}, got {kind!r}")
@@ -123,39 +166,58 @@ def logo_frame(matrix, kind: str = "information") -> pd.DataFrame:
         matrix = matrix.ppm()
     if isinstance(matrix, pd.DataFrame):
         if sorted(matrix.columns) != ALPHABET:
-            raise ValueError(f"plot_logo: DataFrame columns must be A, C, G, T, got {list(matrix.columns)}")
+            raise ValueError(
+                "plot_logo: DataFrame columns must be A, C, G, T, got "
+                f"{list(matrix.columns)}"
+            )
         df = matrix[ALPHABET].astype(float)
     else:
-        arr = np.asarray(matrix.detach().cpu() if hasattr(matrix, "detach") else matrix, dtype=float)
+        arr = np.asarray(
+            matrix.detach().cpu() if hasattr(matrix, "detach") else matrix, dtype=float
+        )
         if arr.ndim != 2 or arr.shape[0] != 4:
-            raise ValueError(f"plot_logo: expected a (4, w) array with rows A, C, G, T, got shape "
-                             f"{arr.shape}")
+            raise ValueError(
+                f"plot_logo: expected a (4, w) array with rows A, C, G, T, got shape "
+                f"{arr.shape}"
+            )
         df = pd.DataFrame(arr.T, columns=ALPHABET)
     if kind == "weight":
         return df
     if (df.values < 0).any():
         pos = df.index[(df.values < 0).any(axis=1)][0]
-        raise ValueError(f"plot_logo: kind={kind!r} needs non-negative counts or probabilities; position "
-                         f"{pos} has a negative value (use kind='weight' for signed weights)")
+        raise ValueError(
+            f"plot_logo: kind={kind!r} needs non-negative counts or probabilities; "
+            "position "
+            f"{pos} has a negative value (use kind='weight' for signed weights)"
+        )
     totals = df.sum(axis=1).to_numpy()[:, None]
     prob = df / np.where(totals > 0, totals, 1.0)  # all-zero (padding) positions stay 0
     if kind == "probability":
         return prob
     p = prob.to_numpy()
-    entropy = -np.sum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0), axis=1, keepdims=True)
+    entropy = -np.sum(
+        np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0),
+        axis=1,
+        keepdims=True,
+    )
     return prob * np.where(totals > 0, 2.0 - entropy, 0.0)
 
 
 def plot_logo(matrix, *, kind: str = "information", ax=None, title: str | None = None):
     """Sequence logo of a motif matrix (see :func:`logo_frame` for inputs and ``kind``).
 
-    Positions are numbered by the DataFrame index, or 0..w-1 for arrays. Returns the Axes.
-    Used in: chapter 1 (JASPAR motifs, splice sites) and chapter 3 (learned filters).
+    Positions are numbered by the DataFrame index, or 0..w-1 for arrays. Returns the
+    Axes. Used in: chapter 1 (JASPAR motifs, splice sites) and chapter 3 (learned
+    filters).
     """
     df = logo_frame(matrix, kind)
     ax = _axes(ax, figsize=(max(3.0, 0.45 * len(df) + 1), 2.2))
-    logomaker.Logo(df, ax=ax, color_scheme="classic", baseline_width=0.8 if kind == "weight" else 0)
-    ylabel = {"information": "bits", "probability": "probability", "weight": "weight"}[kind]
+    logomaker.Logo(
+        df, ax=ax, color_scheme="classic", baseline_width=0.8 if kind == "weight" else 0
+    )
+    ylabel = {"information": "bits", "probability": "probability", "weight": "weight"}[
+        kind
+    ]
     ax.set(ylabel=ylabel, xlabel="position")
     if kind == "information":
         ax.set_ylim(0, 2)
@@ -171,34 +233,64 @@ def plot_roc_pr(y_true, y_score, ax=None):
     Parameters
     ----------
     y_true : (N,) binary labels (0/1)
-    y_score : (N,) or (N, 1) scores, or a dict {model name: scores} to compare models on the same labels
+    y_score : (N,) or (N, 1) scores, or a dict {model name: scores} to compare models on
+        the same labels
     ax : a pair of Axes, optional
 
-    The ROC panel shows the chance diagonal; the PR panel the prevalence (the precision of a random
-    classifier). Returns the array of the two Axes. Used in: chapter 1 on.
+    The ROC panel shows the chance diagonal; the PR panel the prevalence (the precision
+    of a random classifier). Returns the array of the two Axes. Used in: chapter 1 on.
     """
     y = np.asarray(y_true).ravel()
     if len(np.unique(y)) != 2:
-        raise ValueError(f"plot_roc_pr: y_true must contain two classes, found {np.unique(y).tolist()}")
+        raise ValueError(
+            "plot_roc_pr: y_true must contain two classes, found "
+            f"{np.unique(y).tolist()}"
+        )
     scores = dict(y_score) if isinstance(y_score, Mapping) else {"model": y_score}
     if ax is None:
         ax = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9), layout="constrained")[1]
     ax_roc, ax_pr = ax
     for name, s in scores.items():
-        s = np.asarray(s.detach().cpu() if hasattr(s, "detach") else s, dtype=float).reshape(-1)
+        s = np.asarray(
+            s.detach().cpu() if hasattr(s, "detach") else s, dtype=float
+        ).reshape(-1)
         if s.shape != y.shape:
-            raise ValueError(f"plot_roc_pr: scores {name!r} have {s.shape[0]} values for {y.shape[0]} labels")
+            raise ValueError(
+                f"plot_roc_pr: scores {name!r} have {s.shape[0]} values for "
+                f"{y.shape[0]} labels"
+            )
         fpr, tpr, _ = skm.roc_curve(y, s)
         precision, recall, _ = skm.precision_recall_curve(y, s)
         ax_roc.plot(fpr, tpr, label=f"{name} (AUROC = {skm.roc_auc_score(y, s):.3f})")
-        ax_pr.step(recall, precision, where="post",
-                   label=f"{name} (AP = {skm.average_precision_score(y, s):.3f})")
+        ax_pr.step(
+            recall,
+            precision,
+            where="post",
+            label=f"{name} (AP = {skm.average_precision_score(y, s):.3f})",
+        )
     prevalence = float(np.mean(y == y.max()))
     ax_roc.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label="chance")
-    ax_pr.axhline(prevalence, color="grey", ls=":", lw=1, label=f"prevalence ({prevalence:.2f})")
-    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC", xlim=(0, 1),
-               ylim=(0, 1.02))
-    ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall", xlim=(0, 1), ylim=(0, 1.02))
+    ax_pr.axhline(
+        prevalence, color="grey", ls=":", lw=1, label=f"prevalence ({prevalence:.2f})"
+    )
+    ax_roc.set(
+        xlabel="false positive rate",
+        ylabel="true positive rate",
+        title="ROC",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
+    ax_pr.set(
+        xlabel="recall",
+        ylabel="precision",
+        title="Precision-recall",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
     for a in (ax_roc, ax_pr):
-        a.legend(frameon=False, loc="lower right" if a is ax_roc else "lower left", fontsize="small")
+        a.legend(
+            frameon=False,
+            loc="lower right" if a is ax_roc else "lower left",
+            fontsize="small",
+        )
     return np.asarray([ax_roc, ax_pr])

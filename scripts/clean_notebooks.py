@@ -1,11 +1,14 @@
 """Normalise the course notebooks before committing.
 
-Notebooks are stored without outputs (the book build executes them), except cells tagged ``nbval``,
+Notebooks are stored without outputs (the book build executes them), except cells tagged
+``nbval``,
 whose outputs the notebook tests compare against a fresh run. Usage::
 
-    python scripts/clean_notebooks.py notebooks/*.ipynb            # strip outputs, keep nbval cells
-    python scripts/clean_notebooks.py --execute notebooks/01_*.ipynb  # re-run, then keep nbval outputs
+    python scripts/clean_notebooks.py notebooks/*.ipynb            # strip outputs, keep
+    nbval cells python scripts/clean_notebooks.py --execute notebooks/01_*.ipynb  #
+    re-run, then keep nbval outputs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +20,8 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop outputs and execution counts except in ``nbval``-tagged cells; normalise metadata."""
+    """Drop outputs and execution counts except in ``nbval``-tagged cells; normalise
+    metadata."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -37,14 +41,22 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode, path: pathlib.Path, timeout: int) -> None:
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("paths", nargs="+", type=pathlib.Path)
-    parser.add_argument("--execute", action="store_true", help="execute first (refreshes nbval outputs)")
+    parser.add_argument(
+        "--execute", action="store_true", help="execute first (refreshes nbval outputs)"
+    )
     parser.add_argument("--timeout", type=int, default=600)
     args = parser.parse_args()
     for path in args.paths:

@@ -1,23 +1,30 @@
-"""Write the students' hand-out notebooks: every cell tagged ``solution`` is removed, with its outputs.
+"""Write the students' hand-out notebooks: every cell tagged ``solution`` is removed,
+with its outputs.
 
     python scripts/make_student.py [--out _build/student]      (``make student``)
 
-The hand-outs go to ``OUT/notebooks/NAME.ipynb`` with all outputs cleared, next to a copy of ``data/`` (the
-small files the notebooks read as ``../data/...``), so the folder can be zipped and handed out as is.
+The hand-outs go to ``OUT/notebooks/NAME.ipynb`` with all outputs cleared, next to a
+copy of ``data/`` (the small files the notebooks read as ``../data/...``), so the folder
+can be zipped and handed out as is.
 
-A solution is a run of cells tagged ``solution`` (see CONTRIBUTING.md, "Notebooks"): a markdown cell
-``::::{solution-start} ex-label``, the solution's cells, a markdown cell ``::::{solution-end}``.
-:func:`check` finds what would break a hand-out before anything runs:
+A solution is a run of cells tagged ``solution`` (see CONTRIBUTING.md, "Notebooks"): a
+markdown cell ``::::{solution-start} ex-label``, the solution's cells, a markdown cell
+``::::{solution-end}``. :func:`check` finds what would break a hand-out before anything
+runs:
 
-- the structure: every ``solution-start`` names an ``{exercise}`` label of the same notebook, is closed by a
-  ``solution-end``, and every cell in between is tagged ``solution`` (otherwise it would leak into the
-  hand-out, or the solution dropdown would swallow a cell the students need);
-- names: a later cell that is not a solution must not use a name that only a solution cell defines (it would
-  raise ``NameError`` in the hand-out). This is a static check (Python's ``ast``); the tests also execute the
-  hand-outs, which catches what a static check cannot (a solution that mutates an object a later cell uses).
+- the structure: every ``solution-start`` names an ``{exercise}`` label of the same
+  notebook, is closed by a ``solution-end``, and every cell in between is tagged
+  ``solution`` (otherwise it would leak into the hand-out, or the solution dropdown
+  would swallow a cell the students need);
+- names: a later cell that is not a solution must not use a name that only a solution
+  cell defines (it would raise ``NameError`` in the hand-out). This is a static check
+  (Python's ``ast``); the tests also execute the hand-outs, which catches what a static
+  check cannot (a solution that mutates an object a later cell uses).
 
-Used in: ``make student``, ``tests/test_student.py`` and ``tests/conftest.py`` (nbval runs the hand-outs).
+Used in: ``make student``, ``tests/test_student.py`` and ``tests/conftest.py`` (nbval
+runs the hand-outs).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +42,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 TAG = "solution"
 START = re.compile(r"^\s*:{3,}\s*\{solution-start\}\s+(\S+)", re.M)
 END = re.compile(r"^\s*:{3,}\s*\{solution-end\}", re.M)
-EXERCISE = re.compile(r"^\s*:{3,}\s*\{exercise(?:-start)?\}[^\n]*\n(?:\s*:[\w-]+:[^\n]*\n)*?\s*:label:\s*(\S+)",
-                      re.M)
+EXERCISE = re.compile(
+    r"^\s*:{3,}\s*\{exercise(?:-start)?\}[^\n]*\n(?:\s*:[\w-]+:[^\n]*\n)*?\s*:label:\s*(\S+)",
+    re.M,
+)
 MAGIC = re.compile(r"^\s*[%!]")
 
 
@@ -50,7 +59,8 @@ def is_solution(cell: dict) -> bool:
 
 
 def handout(nb: dict) -> dict:
-    """A copy of ``nb`` without the cells tagged ``solution`` and without any outputs."""
+    """A copy of ``nb`` without the cells tagged ``solution`` and without any
+    outputs."""
     out = copy.deepcopy(nb)
     out["cells"] = [c for c in out["cells"] if not is_solution(c)]
     for cell in out["cells"]:
@@ -61,7 +71,8 @@ def handout(nb: dict) -> dict:
 
 
 def _names(code: str) -> tuple[set[str], set[str]]:
-    """(names bound, names loaded) by a cell's code; IPython magics and shell lines are skipped."""
+    """(names bound, names loaded) by a cell's code; IPython magics and shell lines are
+    skipped."""
     code = "\n".join("" if MAGIC.match(line) else line for line in code.splitlines())
     tree = ast.parse(code)
     bound, loaded = set(), set()
@@ -79,7 +90,8 @@ def _names(code: str) -> tuple[set[str], set[str]]:
 
 
 def check(nb: dict, name: str = "notebook") -> list[str]:
-    """Problems that would make the hand-out of ``nb`` wrong or break it; empty if there are none."""
+    """Problems that would make the hand-out of ``nb`` wrong or break it; empty if there
+    are none."""
     problems = []
     cells = nb["cells"]
     labels = set()
@@ -93,21 +105,33 @@ def check(nb: dict, name: str = "notebook") -> list[str]:
         where = f"{name}, cell {i}"
         if start:
             if open_at is not None:
-                problems.append(f"{where}: solution-start while the solution from cell {open_at} is open")
+                problems.append(
+                    f"{where}: solution-start while the solution from cell {open_at} "
+                    "is open"
+                )
             if start.group(1) not in labels:
-                problems.append(f"{where}: solution-start names {start.group(1)!r}, which is no "
-                                f"{{exercise}} :label: of this notebook (labels: {sorted(labels)})")
+                problems.append(
+                    f"{where}: solution-start names {start.group(1)!r}, which is no "
+                    f"{{exercise}} :label: of this notebook (labels: {sorted(labels)})"
+                )
             open_at = i
         if (start or end or open_at is not None) and not is_solution(cell):
-            problems.append(f"{where}: inside a solution (from cell {open_at}) but not tagged {TAG!r}")
+            problems.append(
+                f"{where}: inside a solution (from cell {open_at}) but not tagged "
+                f"{TAG!r}"
+            )
         if is_solution(cell) and open_at is None and not start:
-            problems.append(f"{where}: tagged {TAG!r} outside a solution-start/solution-end pair")
+            problems.append(
+                f"{where}: tagged {TAG!r} outside a solution-start/solution-end pair"
+            )
         if end:
             if open_at is None:
                 problems.append(f"{where}: solution-end without a solution-start")
             open_at = None
     if open_at is not None:
-        problems.append(f"{name}, cell {open_at}: solution-start is never closed by a solution-end")
+        problems.append(
+            f"{name}, cell {open_at}: solution-start is never closed by a solution-end"
+        )
 
     main: set[str] = set()
     only_in_solutions: dict[str, int] = {}
@@ -117,15 +141,21 @@ def check(nb: dict, name: str = "notebook") -> list[str]:
         try:
             bound, loaded = _names(source(cell))
         except SyntaxError as err:
-            problems.append(f"{name}, cell {i}: cannot parse the code ({err.msg}, line {err.lineno})")
+            problems.append(
+                f"{name}, cell {i}: cannot parse the code ({err.msg}, line "
+                f"{err.lineno})"
+            )
             continue
         if is_solution(cell):
             for n in bound - main:
                 only_in_solutions.setdefault(n, i)
         else:
             for n in sorted((loaded & set(only_in_solutions)) - main - bound):
-                problems.append(f"{name}, cell {i}: uses {n!r}, which only the solution in cell "
-                                f"{only_in_solutions[n]} defines; the hand-out would raise NameError")
+                problems.append(
+                    f"{name}, cell {i}: uses {n!r}, which only the solution in cell "
+                    f"{only_in_solutions[n]} defines; the hand-out would raise "
+                    "NameError"
+                )
             main |= bound
             for n in bound:
                 only_in_solutions.pop(n, None)
@@ -133,7 +163,8 @@ def check(nb: dict, name: str = "notebook") -> list[str]:
 
 
 def _write_atomic(path: pathlib.Path, text: str) -> None:
-    """Write via a temporary file and a rename, so that a concurrent reader never sees half a file."""
+    """Write via a temporary file and a rename, so that a concurrent reader never sees
+    half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -141,14 +172,21 @@ def _write_atomic(path: pathlib.Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_handouts(out: pathlib.Path, notebooks: list[pathlib.Path] | None = None) -> list[pathlib.Path]:
-    """Write the hand-outs of ``notebooks`` (default: ``notebooks/*.ipynb``) and a copy of ``data/``."""
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) if notebooks is None else notebooks
+def write_handouts(
+    out: pathlib.Path, notebooks: list[pathlib.Path] | None = None
+) -> list[pathlib.Path]:
+    """Write the hand-outs of ``notebooks`` (default: ``notebooks/*.ipynb``) and a copy
+    of ``data/``."""
+    notebooks = (
+        sorted((ROOT / "notebooks").glob("*.ipynb")) if notebooks is None else notebooks
+    )
     written = []
     for path in notebooks:
         nb = json.loads(path.read_text(encoding="utf-8"))
         target = out / "notebooks" / path.name
-        _write_atomic(target, json.dumps(handout(nb), indent=1, ensure_ascii=False) + "\n")
+        _write_atomic(
+            target, json.dumps(handout(nb), indent=1, ensure_ascii=False) + "\n"
+        )
         written.append(target)
     data = ROOT / "data"
     if data.is_dir():
@@ -162,8 +200,12 @@ def write_handouts(out: pathlib.Path, notebooks: list[pathlib.Path] | None = Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "_build" / "student",
-                        help="output folder (default: _build/student)")
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=ROOT / "_build" / "student",
+        help="output folder (default: _build/student)",
+    )
     args = parser.parse_args(argv)
     problems = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -172,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         print("hand-outs would be wrong:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     written = write_handouts(args.out)
-    print(f"{len(written)} hand-out notebooks (solutions removed) in {args.out / 'notebooks'}")
+    print(
+        f"{len(written)} hand-out notebooks (solutions removed) in "
+        f"{args.out / 'notebooks'}"
+    )
     return 0
 
 

@@ -1,8 +1,10 @@
 """Shared pytest fixtures.
 
-``device`` parametrises a test over every device this machine has (CPU always, CUDA and MPS when
-available), so the same unit tests exercise the GPU code paths on a GPU machine.
+``device`` parametrises a test over every device this machine has (CPU always, CUDA and
+MPS when available), so the same unit tests exercise the GPU code paths on a GPU
+machine.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +23,10 @@ def available_devices() -> list[str]:
     devices = ["cpu"]
     if torch.cuda.is_available():
         devices.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if (
+        getattr(torch.backends, "mps", None) is not None
+        and torch.backends.mps.is_available()
+    ):
         devices.append("mps")
     return devices
 

@@ -1,10 +1,11 @@
 """The conda environment and pyproject.toml must describe the same installation."""
+
 from __future__ import annotations
 
 import pathlib
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -13,11 +14,15 @@ NOT_PACKAGES = {"python", "pip"}
 
 
 def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+    return (
+        re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0]
+        .lower()
+        .replace("_", "-")
+    )
 
 
 def _spec(requirement: str) -> str:
-    return requirement.strip()[len(_name(requirement)):].replace(" ", "")
+    return requirement.strip()[len(_name(requirement)) :].replace(" ", "")
 
 
 def pyproject_requirements() -> dict[str, str]:
@@ -60,6 +65,8 @@ def test_constraints_pin_torch_and_every_direct_dependency():
         if line and not line.startswith("#"):
             name, version = line.split("==")
             pins[name.lower().replace("_", "-")] = version
-    assert pins["torch"] == "2.13.0", "torch is pinned to 2.13.0 (the CPU wheel on CPU-only machines)"
+    assert pins["torch"] == "2.13.0", (
+        "torch is pinned to 2.13.0 (the CPU wheel on CPU-only machines)"
+    )
     missing = set(pyproject_requirements()) - set(pins)
     assert not missing, f"constraints.txt lacks pins for {sorted(missing)}"

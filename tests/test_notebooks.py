@@ -1,4 +1,5 @@
 """House rules for the notebooks (nbval executes them; these tests check their form)."""
+
 from __future__ import annotations
 
 import json
@@ -51,16 +52,22 @@ def test_toc_lists_existing_files_and_every_notebook():
     listed = toc_files()
     for entry in listed:
         candidates = [ROOT / f"{entry}{ext}" for ext in ("", ".md", ".ipynb")]
-        assert any(p.is_file() for p in candidates), f"_toc.yml lists {entry}, which does not exist"
+        assert any(p.is_file() for p in candidates), (
+            f"_toc.yml lists {entry}, which does not exist"
+        )
     for nb in NOTEBOOKS:
-        assert nb.relative_to(ROOT).with_suffix("").as_posix() in listed, f"{nb.name} is not in _toc.yml"
+        assert nb.relative_to(ROOT).with_suffix("").as_posix() in listed, (
+            f"{nb.name} is not in _toc.yml"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_first_code_cell_is_the_colab_install_cell(path):
     first = code_cells(load(path))[0]
     assert "colab-install" in first["metadata"].get("tags", [])
-    assert '"google.colab" in sys.modules' in source(first), "the install cell must be a no-op outside Colab"
+    assert '"google.colab" in sys.modules' in source(first), (
+        "the install cell must be a no-op outside Colab"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -68,9 +75,14 @@ def test_outputs_are_stripped_except_nbval_cells(path):
     for i, cell in enumerate(code_cells(load(path))):
         tags = cell["metadata"].get("tags", [])
         if "nbval" in tags:
-            assert all(o["output_type"] != "error" for o in cell["outputs"]), f"cell {i} stores an error"
+            assert all(o["output_type"] != "error" for o in cell["outputs"]), (
+                f"cell {i} stores an error"
+            )
         else:
-            assert not cell["outputs"], f"{path.name}: code cell {i} has stored outputs (run clean_notebooks.py)"
+            assert not cell["outputs"], (
+                f"{path.name}: code cell {i} has stored outputs (run "
+                "clean_notebooks.py)"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -79,12 +91,16 @@ def test_notebook_asserts_its_claims_and_has_exercises(path):
     code = "\n".join(source(c) for c in code_cells(nb))
     assert re.search(r"^\s*assert\s", code, flags=re.M), f"{path.name} asserts nothing"
     markdown = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert re.search(r"^#+\s*Exercises", markdown, flags=re.M), f"{path.name} has no Exercises section"
+    assert re.search(r"^#+\s*Exercises", markdown, flags=re.M), (
+        f"{path.name} has no Exercises section"
+    )
     assert "yue2023deep" in markdown, f"{path.name} does not link the review"
 
 
 def test_every_citation_key_is_in_the_bibliography():
-    texts = [p.read_text() for p in NOTEBOOKS] + [p.read_text() for p in (ROOT / "book").glob("*.md")]
+    texts = [p.read_text() for p in NOTEBOOKS] + [
+        p.read_text() for p in (ROOT / "book").glob("*.md")
+    ]
     used = set()
     for text in texts:
         for keys in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", text):
@@ -103,41 +119,63 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_install_cell_uses_the_repository_of_the_config(path):
-    """The launch buttons use _config.yml's repository.url; the install cell must name the same one."""
+    """The launch buttons use _config.yml's repository.url; the install cell must name
+    the same one."""
     first = source(code_cells(load(path))[0])
     url = CONFIG["repository"]["url"].rstrip("/")
     found = re.findall(r'^REPO = "([^"]+)"', first, flags=re.M)
-    assert found == [url], f"{path.name}: install cell has REPO = {found}, _config.yml has {url!r}"
-    assert "git+{REPO}" in first, f"{path.name}: the install cell must install f\"git+{{REPO}}\""
+    assert found == [url], (
+        f"{path.name}: install cell has REPO = {found}, _config.yml has {url!r}"
+    )
+    assert "git+{REPO}" in first, (
+        f'{path.name}: the install cell must install f"git+{{REPO}}"'
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_the_standard_sections(path):
-    markdown = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+    markdown = "\n".join(
+        source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown"
+    )
     headings = re.findall(r"^(#{1,6})\s+(.+?)\s*$", markdown, flags=re.M)
     level2 = [title for hashes, title in headings if hashes == "##"]
     for title in ("Scale knobs", "Summary", "Exercises"):
-        assert level2.count(title) == 1, f"{path.name}: needs exactly one '## {title}' heading"
-    assert level2.index("Scale knobs") < level2.index("Summary") < level2.index("Exercises"), path.name
-    assert "**Scale knobs" not in markdown, f"{path.name}: 'Scale knobs' is a heading, not bold text"
+        assert level2.count(title) == 1, (
+            f"{path.name}: needs exactly one '## {title}' heading"
+        )
+    assert (
+        level2.index("Scale knobs")
+        < level2.index("Summary")
+        < level2.index("Exercises")
+    ), path.name
+    assert "**Scale knobs" not in markdown, (
+        f"{path.name}: 'Scale knobs' is a heading, not bold text"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_deliberately_raising_cells(path):
-    """'Run all' in Colab and Jupyter must not stop: show errors with try/except, do not raise."""
+    """'Run all' in Colab and Jupyter must not stop: show errors with try/except, do not
+    raise."""
     for i, cell in enumerate(code_cells(load(path))):
         tags = cell["metadata"].get("tags", [])
-        assert "raises-exception" not in tags, f"{path.name}: code cell {i} is tagged raises-exception"
+        assert "raises-exception" not in tags, (
+            f"{path.name}: code cell {i} is tagged raises-exception"
+        )
 
 
 def test_results_page_cites_keys_that_notebooks_glue():
-    """A fast, static version of what the strict build checks: every key the Results appendix cites is
-    glued (by a literal key) in the notebook it names, and that notebook exists."""
+    """A fast, static version of what the strict build checks: every key the Results
+    appendix cites is glued (by a literal key) in the notebook it names, and that
+    notebook exists."""
     page = (ROOT / "book" / "appendix_results.md").read_text()
     cited = re.findall(r"\{glue(?::\w+)?\}`/?([^`:]+\.ipynb)::([A-Za-z0-9_-]+)", page)
     assert cited, "the Results appendix cites no glued value"
     for nb_path, key in cited:
         nb = ROOT / nb_path
-        assert nb.is_file(), f"appendix_results.md cites {nb_path}, which does not exist"
-        assert re.search(rf"""glue\(\s*\\?["']{re.escape(key)}\\?["']""", nb.read_text()), \
-            f"appendix_results.md cites {key!r}, which {nb.name} never glues"
+        assert nb.is_file(), (
+            f"appendix_results.md cites {nb_path}, which does not exist"
+        )
+        assert re.search(
+            rf"""glue\(\s*\\?["']{re.escape(key)}\\?["']""", nb.read_text()
+        ), f"appendix_results.md cites {key!r}, which {nb.name} never glues"

@@ -1,4 +1,5 @@
 """Tests for gdl_utils.plotting (non-interactive Agg backend)."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -12,8 +13,14 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from gdl_utils.metrics import pr_auc, roc_auc  # noqa: E402
-from gdl_utils.plotting import (logo_frame, plot_confusion, plot_history, plot_logo,  # noqa: E402
-                                plot_roc_pr, set_style)
+from gdl_utils.plotting import (  # noqa: E402
+    logo_frame,
+    plot_confusion,
+    plot_history,
+    plot_logo,
+    plot_roc_pr,
+    set_style,
+)
 from gdl_utils.training import History  # noqa: E402
 
 
@@ -40,15 +47,24 @@ def test_set_style_sets_book_defaults():
 
 
 def test_logo_information_heights():
-    # position 0: always A (2 bits); 1: A/C half-half (1 bit); 2: uniform (0 bits); 3: padding (0)
-    ppm = np.array([[1.0, 0.5, 0.25, 0.0],
-                    [0.0, 0.5, 0.25, 0.0],
-                    [0.0, 0.0, 0.25, 0.0],
-                    [0.0, 0.0, 0.25, 0.0]])
+    # position 0: always A (2 bits); 1: A/C half-half (1 bit); 2: uniform (0 bits); 3:
+    # padding (0)
+    ppm = np.array(
+        [
+            [1.0, 0.5, 0.25, 0.0],
+            [0.0, 0.5, 0.25, 0.0],
+            [0.0, 0.0, 0.25, 0.0],
+            [0.0, 0.0, 0.25, 0.0],
+        ]
+    )
     df = logo_frame(ppm, "information")
     np.testing.assert_allclose(df.sum(axis=1), [2.0, 1.0, 0.0, 0.0], atol=1e-12)
-    ax = plot_logo(ppm * 40, kind="information", title="test")  # counts give the same logo
-    assert isinstance(ax, Axes) and ax.get_ylabel() == "bits" and ax.get_title() == "test"
+    ax = plot_logo(
+        ppm * 40, kind="information", title="test"
+    )  # counts give the same logo
+    assert (
+        isinstance(ax, Axes) and ax.get_ylabel() == "bits" and ax.get_title() == "test"
+    )
     tops = column_tops(ax)
     assert tops[0] == pytest.approx(2.0, abs=1e-6)
     assert tops[1] == pytest.approx(1.0, abs=1e-6)
@@ -56,7 +72,9 @@ def test_logo_information_heights():
 
 
 def test_logo_dataframe_input_and_probability():
-    df = pd.DataFrame({"T": [2, 0], "G": [0, 0], "C": [0, 1], "A": [2, 3]}, index=[-1, 1])
+    df = pd.DataFrame(
+        {"T": [2, 0], "G": [0, 0], "C": [0, 1], "A": [2, 3]}, index=[-1, 1]
+    )
     prob = logo_frame(df, "probability")
     assert list(prob.columns) == list("ACGT") and list(prob.index) == [-1, 1]
     np.testing.assert_allclose(prob.loc[-1], [0.5, 0.0, 0.0, 0.5])
@@ -70,8 +88,12 @@ def test_logo_weight_keeps_signs():
     np.testing.assert_allclose(logo_frame(w, "weight").to_numpy(), w.T)
     fig, ax = plt.subplots()
     assert plot_logo(w, kind="weight", ax=ax) is ax
-    boxes = [p.get_window_extent().transformed(ax.transData.inverted()) for p in ax.patches]
-    assert min(b.y0 for b in boxes) == pytest.approx(-1.0, abs=1e-6)  # negative weights below zero
+    boxes = [
+        p.get_window_extent().transformed(ax.transData.inverted()) for p in ax.patches
+    ]
+    assert min(b.y0 for b in boxes) == pytest.approx(
+        -1.0, abs=1e-6
+    )  # negative weights below zero
 
 
 def test_logo_input_errors():
@@ -91,16 +113,30 @@ class FakeMotif:
 
 
 def test_logo_accepts_objects_with_ppm():
-    np.testing.assert_allclose(logo_frame(FakeMotif()).to_numpy(), [[0.0, 0.0, 2.0, 0.0]])
+    np.testing.assert_allclose(
+        logo_frame(FakeMotif()).to_numpy(), [[0.0, 0.0, 2.0, 0.0]]
+    )
 
 
 def test_plot_history_with_and_without_validation():
-    hist = History(epochs=[dict(epoch=e, train_loss=1 / e, val_loss=abs(e - 3) + 0.5, val_metric=0.1 * e,
-                                seconds=0.1) for e in range(1, 6)])
+    hist = History(
+        epochs=[
+            dict(
+                epoch=e,
+                train_loss=1 / e,
+                val_loss=abs(e - 3) + 0.5,
+                val_metric=0.1 * e,
+                seconds=0.1,
+            )
+            for e in range(1, 6)
+        ]
+    )
     ax = plot_history(hist)
     assert isinstance(ax, Axes) and len(ax.lines) == 3  # train, val, best-epoch marker
     labels = ax.get_legend_handles_labels()[1]
-    assert "best epoch (3)" in labels and len(ax.get_legend().get_texts()) == 4  # + metric on twin axis
+    assert (
+        "best epoch (3)" in labels and len(ax.get_legend().get_texts()) == 4
+    )  # + metric on twin axis
     ax = plot_history(pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5]}))
     assert len(ax.lines) == 1
     with pytest.raises(ValueError, match="train_loss"):
@@ -108,10 +144,22 @@ def test_plot_history_with_and_without_validation():
 
 
 def test_plot_confusion_counts():
-    ax = plot_confusion(["EI", "N", "N", "IE"], ["EI", "N", "EI", "IE"], labels=["EI", "IE", "N"])
+    ax = plot_confusion(
+        ["EI", "N", "N", "IE"], ["EI", "N", "EI", "IE"], labels=["EI", "IE", "N"]
+    )
     assert [t.get_text() for t in ax.get_xticklabels()] == ["EI", "IE", "N"]
     texts = [t.get_text() for t in ax.texts]
-    assert texts == ["1", "0", "0", "0", "1", "0", "1", "0", "1"]  # row "N": one EI, zero IE, one N
+    assert texts == [
+        "1",
+        "0",
+        "0",
+        "0",
+        "1",
+        "0",
+        "1",
+        "0",
+        "1",
+    ]  # row "N": one EI, zero IE, one N
 
 
 def test_plot_roc_pr(rng):
@@ -121,8 +169,10 @@ def test_plot_roc_pr(rng):
     assert axes.shape == (2,) and all(isinstance(a, Axes) for a in axes)
     roc_labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
     pr_labels = [t.get_text() for t in axes[1].get_legend().get_texts()]
-    assert roc_labels[:2] == [f"good (AUROC = {roc_auc(y, good):.3f})",
-                              f"noise (AUROC = {roc_auc(y, noise):.3f})"]
+    assert roc_labels[:2] == [
+        f"good (AUROC = {roc_auc(y, good):.3f})",
+        f"noise (AUROC = {roc_auc(y, noise):.3f})",
+    ]
     assert pr_labels[0] == f"good (AP = {pr_auc(y, good):.3f})"
     assert pr_labels[-1] == f"prevalence ({y.mean():.2f})"
     assert plot_roc_pr(y, good[:, None]).shape == (2,)

@@ -1,4 +1,5 @@
 """gdl_utils.report: glue refuses bad values, show_source renders a model's code."""
+
 from __future__ import annotations
 
 import numpy as np

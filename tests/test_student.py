@@ -1,10 +1,13 @@
-"""The students' hand-outs (``make student``): solutions tied to their exercises, and removable.
+"""The students' hand-outs (``make student``): solutions tied to their exercises, and
+removable.
 
-``make test`` also EXECUTES the hand-outs: nbval runs ``_build/student/notebooks/*.ipynb`` (written by
-``make student``) instead of the full notebooks, while the book-build test executes the full notebooks
-(solutions included, each shown in its dropdown). So every cell still runs in ``make test``, non-solution
+``make test`` also EXECUTES the hand-outs: nbval runs
+``_build/student/notebooks/*.ipynb`` (written by ``make student``) instead of the full
+notebooks, while the book-build test executes the full notebooks (solutions included,
+each shown in its dropdown). So every cell still runs in ``make test``, non-solution
 cells twice as before, and no third execution is added.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,32 +20,52 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-_spec = importlib.util.spec_from_file_location("make_student", ROOT / "scripts" / "make_student.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_student", ROOT / "scripts" / "make_student.py"
+)
 make_student = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_student)
 
 
 def md(text, tags=None):
-    return {"cell_type": "markdown", "metadata": {"tags": tags} if tags else {}, "source": text}
+    return {
+        "cell_type": "markdown",
+        "metadata": {"tags": tags} if tags else {},
+        "source": text,
+    }
 
 
 def code(text, tags=None, outputs=None):
-    return {"cell_type": "code", "metadata": {"tags": tags} if tags else {}, "execution_count": 3,
-            "outputs": outputs or [], "source": text}
+    return {
+        "cell_type": "code",
+        "metadata": {"tags": tags} if tags else {},
+        "execution_count": 3,
+        "outputs": outputs or [],
+        "source": text,
+    }
 
 
 def exercise_notebook():
     sol = ["solution"]
-    return {"cells": [
-        md("# T"),
-        code("import numpy as np\nx = np.arange(3)"),
-        md("## Exercises"),
-        md("::::{exercise}\n:label: ex-t-one\n\nDouble x.\n::::"),
-        md("::::{solution-start} ex-t-one\n:class: dropdown\n::::", sol),
-        code("doubled = 2 * x\ndoubled", sol, outputs=[{"output_type": "execute_result", "data": {}}]),
-        md("::::{solution-end}\n::::", sol),
-        code("print(x.sum())"),
-    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": [
+            md("# T"),
+            code("import numpy as np\nx = np.arange(3)"),
+            md("## Exercises"),
+            md("::::{exercise}\n:label: ex-t-one\n\nDouble x.\n::::"),
+            md("::::{solution-start} ex-t-one\n:class: dropdown\n::::", sol),
+            code(
+                "doubled = 2 * x\ndoubled",
+                sol,
+                outputs=[{"output_type": "execute_result", "data": {}}],
+            ),
+            md("::::{solution-end}\n::::", sol),
+            code("print(x.sum())"),
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def test_a_well_formed_notebook_passes_and_loses_exactly_its_solution():
@@ -50,10 +73,14 @@ def test_a_well_formed_notebook_passes_and_loses_exactly_its_solution():
     assert make_student.check(nb) == []
     out = make_student.handout(nb)
     assert [make_student.source(c) for c in out["cells"]] == [
-        make_student.source(c) for c in nb["cells"] if not make_student.is_solution(c)]
+        make_student.source(c) for c in nb["cells"] if not make_student.is_solution(c)
+    ]
     assert len(out["cells"]) == len(nb["cells"]) - 3
-    assert all(c["outputs"] == [] and c["execution_count"] is None
-               for c in out["cells"] if c["cell_type"] == "code")
+    assert all(
+        c["outputs"] == [] and c["execution_count"] is None
+        for c in out["cells"]
+        if c["cell_type"] == "code"
+    )
     assert nb["cells"][5]["outputs"], "handout() must not modify its input"
 
 
@@ -70,13 +97,23 @@ def test_a_name_redefined_outside_the_solution_is_fine():
     assert make_student.check(nb) == []
 
 
-@pytest.mark.parametrize("broken, message", [
-    (lambda nb: nb["cells"][5]["metadata"].clear(), "not tagged"),
-    (lambda nb: nb["cells"].pop(6), "never closed"),
-    (lambda nb: nb["cells"].__setitem__(4, md("::::{solution-start} ex-t-two\n::::", ["solution"])),
-     "no {exercise} :label:"),
-    (lambda nb: nb["cells"][7]["metadata"].__setitem__("tags", ["solution"]), "outside a solution"),
-])
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        (lambda nb: nb["cells"][5]["metadata"].clear(), "not tagged"),
+        (lambda nb: nb["cells"].pop(6), "never closed"),
+        (
+            lambda nb: nb["cells"].__setitem__(
+                4, md("::::{solution-start} ex-t-two\n::::", ["solution"])
+            ),
+            "no {exercise} :label:",
+        ),
+        (
+            lambda nb: nb["cells"][7]["metadata"].__setitem__("tags", ["solution"]),
+            "outside a solution",
+        ),
+    ],
+)
 def test_broken_structure_is_reported(broken, message):
     nb = copy.deepcopy(exercise_notebook())
     broken(nb)
@@ -90,7 +127,9 @@ def test_write_handouts(tmp_path):
     (written,) = make_student.write_handouts(tmp_path / "student", [src])
     assert written == tmp_path / "student" / "notebooks" / "t.ipynb"
     text = written.read_text()
-    assert "solution-start" not in text and "doubled" not in text and "Double x." in text
+    assert (
+        "solution-start" not in text and "doubled" not in text and "Double x." in text
+    )
     assert (tmp_path / "student" / "data" / "example.fa").is_file()
 
 
@@ -103,13 +142,30 @@ def test_notebook_hands_out_cleanly(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_exercise_has_one_solution_and_no_hidden_cell_solutions(path):
     nb = json.loads(path.read_text())
-    markdown = "\n".join(make_student.source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    markdown = "\n".join(
+        make_student.source(c) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
     labels = make_student.EXERCISE.findall(markdown)
     starts = make_student.START.findall(markdown)
-    assert labels, f"{path.name}: no labelled {{exercise}} (see CONTRIBUTING.md, Notebooks)"
-    assert len(labels) == len(set(labels)), f"{path.name}: duplicate exercise labels {labels}"
-    assert sorted(starts) == sorted(labels), f"{path.name}: exercises {labels} vs solutions {starts}"
+    assert labels, (
+        f"{path.name}: no labelled {{exercise}} (see CONTRIBUTING.md, Notebooks)"
+    )
+    assert len(labels) == len(set(labels)), (
+        f"{path.name}: duplicate exercise labels {labels}"
+    )
+    assert sorted(starts) == sorted(labels), (
+        f"{path.name}: exercises {labels} vs solutions {starts}"
+    )
     prefix = re.match(r"\d+[a-z]?", path.stem).group(0)
-    assert all(label.startswith(f"ex-{prefix}-") for label in labels), (path.name, labels)
-    hidden = [i for i, c in enumerate(nb["cells"]) if "hide-cell" in c["metadata"].get("tags", [])]
-    assert not hidden, f"{path.name}: cells {hidden} use hide-cell; solutions use the 'solution' tag"
+    assert all(label.startswith(f"ex-{prefix}-") for label in labels), (
+        path.name,
+        labels,
+    )
+    hidden = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if "hide-cell" in c["metadata"].get("tags", [])
+    ]
+    assert not hidden, (
+        f"{path.name}: cells {hidden} use hide-cell; solutions use the 'solution' tag"
+    )

@@ -1,8 +1,11 @@
-"""Code fits the book's page and follows one style: ruff (88 columns, rules in pyproject.toml [tool.ruff]).
+"""Code fits the book's page and follows one style: ruff (88 columns, rules in
+pyproject.toml [tool.ruff]).
 
-The package, tests and scripts must be `ruff format`-clean and `ruff check`-clean; every notebook's code
-cells too (ruff reads .ipynb files natively). Run `ruff format PATH` and `ruff check PATH` on what you edit.
+The package, tests and scripts must be `ruff format`-clean and `ruff check`-clean; every
+notebook's code cells too (ruff reads .ipynb files natively). Run `ruff format PATH` and
+`ruff check PATH` on what you edit.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -20,8 +23,12 @@ PACKAGE = ["gdl_utils", "tests", "scripts", "benchmarks"]
 
 def ruff(*args: str) -> subprocess.CompletedProcess:
     exe = str(RUFF) if RUFF.is_file() else shutil.which("ruff")
-    assert exe, "ruff is not installed: pip install -c requirements/constraints.txt ruff"
-    return subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert exe, (
+        "ruff is not installed: pip install -c requirements/constraints.txt ruff"
+    )
+    return subprocess.run(
+        [exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_package_passes_ruff_check():
@@ -36,7 +43,8 @@ def test_package_is_ruff_formatted():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_code_passes_ruff_check(path):
-    """Includes E501: no code line longer than 88 columns (a line the page would cut)."""
+    """Includes E501: no code line longer than 88 columns (a line the page would
+    cut)."""
     result = ruff("check", "--output-format=concise", str(path.relative_to(ROOT)))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
