@@ -4,7 +4,7 @@ logos, ROC/PR.
 Every function draws on ``ax`` when given (or creates a figure) and returns what it drew
 on, so that notebooks can add titles or save figures.
 
-Used in: chapter 1 (logos, ROC/PR) on; ``plot_history`` from chapter 2.
+Used in: chapter 1 (logos, ROC/PR) on; ``plot_history`` from chapter 3.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def plot_history(history, ax=None, *, metric_name: str = "val_metric"):
     ax : matplotlib Axes, optional
     metric_name : label of the metric axis, e.g. "val AUROC"
 
-    Returns the loss Axes. Used in: chapter 2 on.
+    Returns the loss Axes. Used in: chapter 3 (learning curves of the CNNs).
     """
     df = history.to_frame() if hasattr(history, "to_frame") else pd.DataFrame(history)
     missing = {"epoch", "train_loss"} - set(df.columns)
@@ -118,7 +118,7 @@ def plot_confusion(y_true, y_pred, labels=None, ax=None, *, normalize: bool = Fa
     labels : class order (default: sorted classes present in either)
     normalize : show the fraction of each true class instead of counts
 
-    Returns the Axes. Used in: chapters 1 and 2.
+    Returns the Axes. Used in: chapter 2 (splice-junction classes).
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
@@ -159,6 +159,8 @@ def logo_frame(matrix, kind: str = "information") -> pd.DataFrame:
     those probabilities by the position's information content ``2 - H`` bits (uniform
     background), so a fully conserved position is 2 bits tall; "weight" keeps the values
     as they are (signed weights such as perceptron weights or convolution filters).
+
+    Used in: no notebook directly (:func:`plot_logo` draws it).
     """
     if kind not in LOGO_KINDS:
         raise ValueError(f"plot_logo: kind must be one of {LOGO_KINDS}, got {kind!r}")

@@ -139,6 +139,8 @@ class Source:
     It has a Markdown representation (a fenced ``python`` block, which MyST-NB renders
     with the book's own highlighting and copy button) and a plain-text one (the code
     itself, for a terminal or ``print``).
+
+    Used in: no notebook directly (:func:`show_source` returns it).
     """
 
     def __init__(self, text: str):

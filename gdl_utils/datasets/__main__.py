@@ -80,6 +80,10 @@ def _summary(name: str, got: dict, folder: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line ``python -m gdl_utils.datasets``; returns the exit status.
+
+    Used in: no notebook directly (setup page and ``make data``).
+    """
     args = _parser().parse_args(argv)
     if args.command == "list":
         print(

@@ -32,6 +32,11 @@ DEFAULT_DEADLINE_S = 900.0
 
 
 class Settings(NamedTuple):
+    """Where data comes from: cache folder, mirrors, offline flag, deadline (seconds).
+
+    Used in: no notebook directly (the data functions read it through ``settings()``).
+    """
+
     cache: Path
     mirrors: tuple[str, ...]
     offline: bool
@@ -52,7 +57,10 @@ def _env_float(var: str, default: float) -> float:
 
 
 def parse_offline(value) -> bool:
-    """``GDL_OFFLINE`` as a bool: 1/0, true/false, yes/no, on/off (any case)."""
+    """``GDL_OFFLINE`` as a bool: 1/0, true/false, yes/no, on/off (any case).
+
+    Used in: no notebook directly (``settings()`` calls it).
+    """
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -66,7 +74,10 @@ def parse_offline(value) -> bool:
 
 
 def parse_mirrors(mirror) -> tuple[str, ...]:
-    """``GDL_DATA_MIRROR`` as a tuple: one http(s) URL, or folders (``os.pathsep``)."""
+    """``GDL_DATA_MIRROR`` as a tuple: one http(s) URL, or folders (``os.pathsep``).
+
+    Used in: no notebook directly (``settings()`` calls it).
+    """
     if not mirror:
         return ()
     if isinstance(mirror, (list, tuple)):
@@ -78,7 +89,10 @@ def parse_mirrors(mirror) -> tuple[str, ...]:
 
 
 def settings(cache_dir=None, mirror=None, offline=None) -> Settings:
-    """Arguments, else the environment (``GDL_DATA_DIR``, ``GDL_DATA_MIRROR``, ...)."""
+    """Arguments, else the environment (``GDL_DATA_DIR``, ``GDL_DATA_MIRROR``, ...).
+
+    Used in: no notebook directly (every fetch calls it).
+    """
     if cache_dir is None:
         cache_dir = os.environ.get("GDL_DATA_DIR") or None
     if cache_dir is None:

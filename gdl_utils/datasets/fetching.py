@@ -53,7 +53,10 @@ __all__ = [
 
 
 class UnknownDatasetError(KeyError, ValueError):
-    """A dataset name that is not in the registry."""
+    """A dataset name that is not in the registry.
+
+    Used in: no notebook directly (raised by the data functions).
+    """
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
@@ -155,6 +158,8 @@ def fetch_with_source(
         Verified local copy in the cache folder.
     source : str
         ``"cache"``, ``"mirror <folder file or URL>"`` or ``"url <URL>"``.
+
+    Used in: no notebook directly (``python -m gdl_utils.datasets`` reports the source).
     """
     d = _dataset(name, registry)
     return _fetch_file(

@@ -36,6 +36,8 @@ def records_sha256(df: pd.DataFrame) -> str:
     Pins the content of a file whose exact bytes are not known (e.g. UCI
     ``promoters.data``): padding and letter case may differ, but a changed label, name
     or base changes the hash.
+
+    Used in: no notebook directly (registry hashes of parsed records).
     """
     lines = ["\t".join(map(str, df.columns))]
     lines += ["\t".join(map(str, row)) for row in df.itertuples(index=False, name=None)]
@@ -48,6 +50,8 @@ def check_content(df: pd.DataFrame, checks: dict | None, source: str) -> None:
 
     checks : ``{"records": int, "classes": {label: count}, "length": int}``, each key
     optional.
+
+    Used in: no notebook directly (``verify`` calls it).
     """
     checks = checks or {}
     if "records" in checks and len(df) != checks["records"]:
@@ -71,7 +75,10 @@ def check_content(df: pd.DataFrame, checks: dict | None, source: str) -> None:
 
 
 def verify(path: Path, entry: dict, source: str) -> None:
-    """Raise :class:`DataIntegrityError` unless ``path`` matches its file entry."""
+    """Raise :class:`DataIntegrityError` unless ``path`` matches its file entry.
+
+    Used in: no notebook directly (every fetch calls it).
+    """
     size = entry.get("size")
     if size is not None and path.stat().st_size != size:
         raise DataIntegrityError(

@@ -108,7 +108,7 @@ def load_crp_sites() -> pd.DataFrame:
         ``promoter`` (str) and ``position`` (float, site centre relative to the
         transcription start).
 
-    Used in: ch. 1 (logos), ch. 3.
+    Used in: ch. 1 (logos).
     """
     path = _example_path("crp_sites.fa")
     rows, header = [], None

@@ -40,11 +40,17 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class DataUnavailableError(RuntimeError):
-    """A registry file could not be obtained from the cache, the mirror or its URL."""
+    """A registry file could not be obtained from the cache, the mirror or its URL.
+
+    Used in: no notebook directly (raised by the data functions).
+    """
 
 
 class DataIntegrityError(DataUnavailableError, ValueError):
-    """A file's bytes or content do not match its registry entry (hash, size...)."""
+    """A file's bytes or content do not match its registry entry (hash, size...).
+
+    Used in: no notebook directly (raised by the data functions).
+    """
 
 
 def register_format(name: str):
@@ -53,6 +59,8 @@ def register_format(name: str):
 
     The parser returns a frame with columns ``label`` and ``sequence`` indexed by
     1-based line number.
+
+    Used in: no notebook directly (the loaders register their parsers).
     """
 
     def decorate(parser):
@@ -63,7 +71,10 @@ def register_format(name: str):
 
 
 def get_format(name: str) -> Callable[[Path], pd.DataFrame]:
-    """The parser registered for format ``name``; ValueError if there is none."""
+    """The parser registered for format ``name``; ValueError if there is none.
+
+    Used in: no notebook directly (``verify`` calls it).
+    """
     if name not in _FORMATS:
         raise ValueError(
             f"no parser registered for format {name!r} (known: {sorted(_FORMATS)}; "
@@ -199,7 +210,10 @@ def list_datasets(registry=None) -> pd.DataFrame:
 
 
 def check_inside(root: Path, path: Path, name: str, what: str) -> Path:
-    """``path`` if it resolves (symlinks followed) inside ``root``; else ValueError."""
+    """``path`` if it resolves (symlinks followed) inside ``root``; else ValueError.
+
+    Used in: no notebook directly (every cache and mirror path goes through it).
+    """
     resolved, base = path.resolve(), root.resolve()
     if resolved != base and base not in resolved.parents:
         raise ValueError(

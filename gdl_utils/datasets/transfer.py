@@ -57,7 +57,10 @@ _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQ
 
 
 class DownloadError(DataUnavailableError):
-    """An HTTP transfer failed: status, connection, truncated body or deadline."""
+    """An HTTP transfer failed: status, connection, truncated body or deadline.
+
+    Used in: no notebook directly (raised by the fetch functions).
+    """
 
 
 @contextlib.contextmanager
@@ -77,7 +80,10 @@ def _cache_writes(cache: Path, target: Path, size):
 
 
 def make_folder(cache: Path, folder: Path) -> None:
-    """``mkdir -p folder`` inside ``cache``; cache errors name ``GDL_DATA_DIR``."""
+    """``mkdir -p folder`` inside ``cache``; cache errors name ``GDL_DATA_DIR``.
+
+    Used in: no notebook directly (``fetch`` calls it).
+    """
     with _cache_writes(cache, folder, None):
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -98,6 +104,8 @@ def clean_stale(folder: Path) -> list[Path]:
 
     Also removes ``.download`` folders of older versions of this module once a day old.
     Returns them.
+
+    Used in: no notebook directly (``fetch`` calls it).
     """
     removed = []
     if not folder.is_dir():
@@ -152,7 +160,10 @@ def _write_verify_install(
 
 
 def install_from_folder(src: Path, final: Path, cache: Path, entry: dict) -> Path:
-    """Copy ``src`` (a mirror file) to ``final`` through a verified temporary."""
+    """Copy ``src`` (a mirror file) to ``final`` through a verified temporary.
+
+    Used in: no notebook directly (``fetch`` calls it).
+    """
 
     def write(out):
         with open(src, "rb") as fh:
@@ -208,7 +219,10 @@ def _stream(url: str, out, deadline_s: float) -> None:
 def install_from_url(
     url: str, final: Path, cache: Path, entry: dict, deadline_s: float
 ) -> Path:
-    """Download ``url`` to ``final`` through a verified temporary (see the module)."""
+    """Download ``url`` to ``final`` through a verified temporary (see the module).
+
+    Used in: no notebook directly (``fetch`` calls it).
+    """
     return _write_verify_install(
         final,
         cache,

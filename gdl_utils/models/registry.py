@@ -140,7 +140,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of scalar parameters in ``model`` (only those with ``requires_grad`` by
     default).
 
-    Used in: chapters 2 and 3 (model sizes).
+    Used in: chapter 3 (model sizes).
     """
     return sum(
         p.numel() for p in model.parameters() if p.requires_grad or not trainable_only
