@@ -1,6 +1,7 @@
 """Data settings from arguments or the environment, each value checked.
 
-- ``GDL_DATA_DIR``: the cache folder (default ``pooch.os_cache("gdl_utils")``);
+- ``GDL_DATA_DIR``: the cache folder (default: the user cache folder from
+  ``platformdirs.user_cache_dir("gdl_utils")``);
 - ``GDL_DATA_MIRROR``: one ``http(s)://`` base URL, or local folders separated by
   ``os.pathsep`` (``:`` on Linux/macOS), each laid out like the cache;
 - ``GDL_OFFLINE``: 1/0, true/false, yes/no, on/off (any case); anything else is a
@@ -96,9 +97,9 @@ def settings(cache_dir=None, mirror=None, offline=None) -> Settings:
     if cache_dir is None:
         cache_dir = os.environ.get("GDL_DATA_DIR") or None
     if cache_dir is None:
-        import pooch  # imported here: pooch pulls in requests and tqdm
+        import platformdirs
 
-        cache_dir = pooch.os_cache("gdl_utils")
+        cache_dir = platformdirs.user_cache_dir("gdl_utils")
     if mirror is None:
         mirror = os.environ.get("GDL_DATA_MIRROR") or None
     if offline is None:

@@ -180,7 +180,8 @@ def fetch(
         :func:`gdl_utils.datasets.list_datasets`). For a dataset of several files use
         :func:`dataset_path` or :func:`fetch_dataset`.
     cache_dir : path, optional
-        Cache folder; default ``GDL_DATA_DIR`` or ``pooch.os_cache("gdl_utils")``.
+        Cache folder; default ``GDL_DATA_DIR`` or
+        ``platformdirs.user_cache_dir("gdl_utils")``.
     mirror : str, path or list, optional
         Folders (or one ``http(s)://`` base URL) consulted before the original URL;
         default ``GDL_DATA_MIRROR`` (folders separated by ``os.pathsep``).
