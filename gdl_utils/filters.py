@@ -4,7 +4,7 @@ A ``Conv1d(4, n, w)`` filter and a ``(4, w)`` position-weight matrix are the sam
 output at position ``p`` is the sum of the weights picked out by the one-hot window ``x[:, :, p:p + w]``.
 
 - :func:`conv_from_pwm`: put log-odds matrices into a ``Conv1d``; its output equals
-  :func:`gdl_utils.motifs.scan_pwm` with ``both_strands=False``.
+  :func:`gdl_utils.pwm.scan_pwm` with ``both_strands=False``.
 - :func:`conv_weight_to_pwm`: read a filter's weights back as a (centred) weight matrix for a logo.
 - :func:`one_hot_weights`: the same for a dense first layer over flattened one-hot DNA (chapter 2's
   perceptron and MLP): one centred ``(4, L)`` matrix per unit.

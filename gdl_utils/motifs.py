@@ -21,17 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from ._util import ALPHABET
-
-# best_match, sample_motif and scan_pwm are re-exported here only until simulate.py
-# and its tests import them from gdl_utils.pwm (notes/IMPORT_CHANGES.md).
-from .pwm import (  # noqa: F401
-    _check_matrix,
-    best_match,
-    counts_to_ppm,
-    ppm_to_log_odds,
-    sample_motif,
-    scan_pwm,
-)
+from .pwm import _check_matrix, counts_to_ppm, ppm_to_log_odds
 from .strands import reverse_complement
 
 #: JASPAR release used throughout the course (pinned: see the module docstring).

@@ -30,8 +30,8 @@ import torch
 
 from ._util import ALPHABET, as_numpy, check_onehot, code_matrix, where
 
-# Temporary re-export: simulate.py (helper F) still imports it from here; new code
-# imports it from gdl_utils.strands (see notes/IMPORT_CHANGES.md).
+# Re-export kept only while notebook 03a imports reverse_complement from here (see
+# notes/NOTEBOOK_CHANGES.md); new code imports it from gdl_utils.strands.
 from .strands import reverse_complement  # noqa: F401
 
 IUPAC = {

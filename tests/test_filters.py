@@ -18,7 +18,7 @@ from gdl_utils.filters import (
 )
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
 from gdl_utils.models.mlp import MLP
-from gdl_utils.motifs import scan_pwm
+from gdl_utils.pwm import scan_pwm
 from gdl_utils.sequence import one_hot
 
 

@@ -37,6 +37,8 @@ LAYER_OF = {
     "motif_match": 1,
     "motif_recovery": 1,
     "simulate": 1,
+    "simulated_data": 1,
+    "grammar": 1,
     "duplicates": 1,
     "splits": 1,
     "enrichment": 1,

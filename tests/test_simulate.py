@@ -8,20 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdl_utils.grammar import simulate_grammar
 from gdl_utils.kmers import gc_content
 from gdl_utils.motifs import Motif, load_jaspar_motif
 from gdl_utils.pwm import best_match, counts_to_ppm
-from gdl_utils.sequence import one_hot, reverse_complement
+from gdl_utils.sequence import one_hot
 from gdl_utils.simulate import (
     PRESETS,
-    SimulatedData,
     embed_sites,
     preset_motifs,
     random_sequences,
-    simulate_grammar,
     simulate_multilabel,
     simulate_presence,
 )
+from gdl_utils.simulated_data import SimulatedData
+from gdl_utils.strands import reverse_complement
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,13 @@ def test_random_sequences_deterministic(seed, n, length):
     a = random_sequences(n, length, seed=seed)
     assert a == random_sequences(n, length, seed=seed)
     assert a == random_sequences(n, length, seed=np.random.default_rng(seed))
+
+
+def test_seed_none_draws_fresh_randomness(ctcf):
+    """The default ``seed=None`` is not a fixed seed: two calls differ."""
+    assert random_sequences(3, 50) != random_sequences(3, 50)
+    a, b = simulate_presence(20, 60, ctcf), simulate_presence(20, 60, ctcf)
+    assert a.sequences != b.sequences
 
 
 def test_random_sequences_errors():
