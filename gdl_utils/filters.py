@@ -1,17 +1,20 @@
-"""From first-layer convolution filters to motifs, and from motifs to convolution filters.
+"""From first-layer convolution filters to motifs, and from motifs to filters.
 
-A ``Conv1d(4, n, w)`` filter and a ``(4, w)`` position-weight matrix are the same object: the filter's
-output at position ``p`` is the sum of the weights picked out by the one-hot window ``x[:, :, p:p + w]``.
+A ``Conv1d(4, n, w)`` filter and a ``(4, w)`` position-weight matrix are the same
+object: the filter's output at position ``p`` is the sum of the weights picked out by
+the one-hot window ``x[:, :, p:p + w]``.
 
 - :func:`conv_from_pwm`: put log-odds matrices into a ``Conv1d``; its output equals
   :func:`gdl_utils.pwm.scan_pwm` with ``both_strands=False``.
-- :func:`conv_weight_to_pwm`: read a filter's weights back as a (centred) weight matrix for a logo.
-- :func:`one_hot_weights`: the same for a dense first layer over flattened one-hot DNA (chapter 2's
-  perceptron and MLP): one centred ``(4, L)`` matrix per unit.
-- :func:`filter_pwms`: the Basset recipe (Kelley et al. 2016) for turning what a filter *responds to* into a
-  position probability matrix: collect every window whose activation exceeds ``threshold`` times the
-  filter's largest activation over the data set and count the bases. Unlike raw weights, the result is a
-  PPM that can be compared with a motif database (:func:`gdl_utils.motif_match.tomtom`).
+- :func:`conv_weight_to_pwm`: read a filter's weights back as a (centred) weight matrix
+  for a logo.
+- :func:`one_hot_weights`: the same for a dense first layer over flattened one-hot DNA
+  (chapter 2's perceptron and MLP): one centred ``(4, L)`` matrix per unit.
+- :func:`filter_pwms`: the Basset recipe (Kelley et al. 2016) for turning what a filter
+  *responds to* into a position probability matrix: collect every window whose
+  activation exceeds ``threshold`` times the filter's largest activation over the data
+  set and count the bases. Unlike raw weights, the result is a PPM that can be compared
+  with a motif database (:func:`gdl_utils.motif_match.tomtom`).
 
 Used in: chapter 2 (one_hot_weights), chapter 3.
 """
@@ -23,13 +26,13 @@ import torch
 from torch import nn
 
 from ._util import as_numpy, check_int
+from .first_layer import _activation_fn, _batches, _first_conv
 
 __all__ = [
     "conv_from_pwm",
     "conv_weight_to_pwm",
     "one_hot_weights",
     "filter_pwms",
-    "filter_activations",
 ]
 
 
@@ -40,14 +43,16 @@ def conv_from_pwm(
 
     Parameters
     ----------
-    log_odds : (4, w) or (n, 4, w) array / tensor, rows A, C, G, T (e.g. ``Motif.log_odds()``)
-    bias : None (no bias) or (n,) values added to each filter's output (e.g. minus a score threshold)
+    log_odds : (4, w) or (n, 4, w) array / tensor, rows A, C, G, T (e.g.
+        ``Motif.log_odds()``)
+    bias : None (no bias) or (n,) values added to each filter's output (e.g. minus a
+        score threshold)
     dtype, device : of the layer's parameters
 
     Returns
     -------
-    ``nn.Conv1d(4, n, w)``; for one-hot ``x`` (N, 4, L) its output (N, n, L - w + 1) equals
-    ``scan_pwm(x, log_odds[i], both_strands=False)`` for filter ``i``.
+    ``nn.Conv1d(4, n, w)``; for one-hot ``x`` (N, 4, L) its output (N, n, L - w + 1)
+    equals ``scan_pwm(x, log_odds[i], both_strands=False)`` for filter ``i``.
 
     Used in: chapter 3 (notebook 03a: a convolution filter is a PWM scanner).
     """
@@ -61,11 +66,13 @@ def conv_from_pwm(
         w = w[None]
     if w.dim() != 3 or w.shape[1] != 4 or w.shape[2] < 1:
         raise ValueError(
-            f"conv_from_pwm: expected log-odds of shape (4, w) or (n, 4, w), got {tuple(w.shape)}"
+            "conv_from_pwm: expected log-odds of shape (4, w) or (n, 4, w), "
+            f"got {tuple(w.shape)}"
         )
     if not torch.isfinite(w).all():
         raise ValueError(
-            "conv_from_pwm: log-odds contain inf or NaN (build the PPM with a pseudocount)"
+            "conv_from_pwm: log-odds contain inf or NaN "
+            "(build the PPM with a pseudocount)"
         )
     conv = nn.Conv1d(
         4, w.shape[0], w.shape[2], bias=bias is not None, dtype=dtype, device=device
@@ -76,42 +83,27 @@ def conv_from_pwm(
             b = torch.as_tensor(np.asarray(bias, dtype=np.float64)).reshape(-1)
             if b.numel() != w.shape[0]:
                 raise ValueError(
-                    f"conv_from_pwm: bias has {b.numel()} values for {w.shape[0]} filters"
+                    f"conv_from_pwm: bias has {b.numel()} values for "
+                    f"{w.shape[0]} filters"
                 )
             conv.bias.copy_(b.to(dtype))
     return conv
 
 
-def _first_conv(model_or_conv) -> nn.Conv1d:
-    if isinstance(model_or_conv, nn.Conv1d):
-        return model_or_conv
-    conv = getattr(model_or_conv, "first_layer", None)
-    if conv is None and isinstance(model_or_conv, nn.Module):
-        conv = next(
-            (m for m in model_or_conv.modules() if isinstance(m, nn.Conv1d)), None
-        )
-    if not isinstance(conv, nn.Conv1d):
-        raise ValueError(
-            f"expected an nn.Conv1d or a model with a first Conv1d layer, got "
-            f"{type(model_or_conv).__name__}"
-        )
-    if conv.in_channels != 4:
-        raise ValueError(
-            f"the first Conv1d has {conv.in_channels} input channels; one-hot DNA needs 4"
-        )
-    return conv
-
-
 def conv_weight_to_pwm(model_or_conv) -> np.ndarray:
-    """First-layer filter weights as weight matrices, centred so each position's four weights sum to 0.
+    """First-layer filter weights as weight matrices, centred per position.
 
-    With one-hot input exactly one base is present per position, so adding a constant to a position's
-    four weights only shifts the output by that constant: centring removes this freedom and leaves what
-    a "weight" logo (``plot_logo(kind="weight")``) can show.
+    Centred means that each position's four weights sum to 0.
+
+    With one-hot input exactly one base is present per position, so adding a constant to
+    a position's four weights only shifts the output by that constant: centring removes
+    this freedom and leaves what a "weight" logo (``plot_logo(kind="weight")``) can
+    show.
 
     Parameters
     ----------
-    model_or_conv : ``nn.Conv1d(4, n, w)`` or a model with ``first_layer`` (or any first ``Conv1d``)
+    model_or_conv : ``nn.Conv1d(4, n, w)`` or a model with ``first_layer`` (or any first
+        ``Conv1d``)
 
     Returns
     -------
@@ -123,23 +115,25 @@ def conv_weight_to_pwm(model_or_conv) -> np.ndarray:
 
 
 def _centre(weights) -> np.ndarray:
-    """(n, 4, w) float64 weights with each position's four weights shifted to sum to 0."""
+    """(n, 4, w) float64 weights, each position's four shifted to sum to 0."""
     w = as_numpy(weights).astype(np.float64)
     return w - w.mean(axis=1, keepdims=True)
 
 
 def one_hot_weights(weights, length: int) -> np.ndarray:
-    """First-layer weights over flattened one-hot DNA as ``(n_units, 4, length)``, centred per position.
+    """First-layer weights over flattened one-hot DNA as centred ``(n, 4, L)`` matrices.
 
-    A dense layer on ``x.flatten(1)`` of one-hot ``(N, 4, L)`` DNA (channel-major: the first ``L``
-    features are the A channel) holds, for each unit, one weight per (base, position): a weight matrix.
-    It is centred exactly as :func:`conv_weight_to_pwm` centres a filter (adding a constant to a
-    position's four weights only shifts the bias).
+    A dense layer on ``x.flatten(1)`` of one-hot ``(N, 4, L)`` DNA (channel-major: the
+    first ``L`` features are the A channel) holds, for each unit, one weight per (base,
+    position): a weight matrix. It is centred exactly as :func:`conv_weight_to_pwm`
+    centres a filter (adding a constant to a position's four weights only shifts the
+    bias).
 
     Parameters
     ----------
-    weights : (n_units, 4 * length) or (4 * length,) array / tensor, or a module whose first
-        ``nn.Linear`` is used (e.g. :class:`~gdl_utils.models.Perceptron`, :class:`~gdl_utils.models.MLP`)
+    weights : (n_units, 4 * length) or (4 * length,) array / tensor, or a module whose
+        first ``nn.Linear`` is used (e.g. :class:`~gdl_utils.models.Perceptron`,
+        :class:`~gdl_utils.models.MLP`)
     length : int, the sequence length ``L``
 
     Returns
@@ -166,68 +160,6 @@ def one_hot_weights(weights, length: int) -> np.ndarray:
     return _centre(w.reshape(len(w), 4, length))
 
 
-def _activation_fn(model_or_conv):
-    """Callable x -> (batch, n_filters, L - w + 1) non-negative activations, and the filter width."""
-    conv = _first_conv(model_or_conv)
-    if (
-        any(p != 0 for p in np.atleast_1d(conv.padding))
-        or conv.stride[0] != 1
-        or conv.dilation[0] != 1
-    ):
-        raise ValueError(
-            "filter_pwms: the first Conv1d must have stride 1, dilation 1 and no padding, so that "
-            "output position p sees input window p:p+w"
-        )
-    if hasattr(model_or_conv, "first_layer_activations"):
-        return model_or_conv.first_layer_activations, conv.kernel_size[0]
-    return (lambda x: torch.relu(conv(x))), conv.kernel_size[0]
-
-
-def filter_activations(model_or_conv, x, *, batch_size: int = 512) -> np.ndarray:
-    """Maximum first-layer activation of every filter in every sequence.
-
-    Parameters
-    ----------
-    model_or_conv : a model with ``first_layer_activations`` / ``first_layer``, or a ``Conv1d`` (ReLU applied)
-    x : (N, 4, L) one-hot DNA, numpy or torch
-
-    Returns
-    -------
-    (N, n_filters) float numpy array.
-
-    Used in: no notebook yet (planned: chapter 10, interpretation).
-    """
-    act, _ = _activation_fn(model_or_conv)
-    out = [
-        a.amax(dim=2).cpu().numpy()
-        for _, a in _batches(act, model_or_conv, x, batch_size)
-    ]
-    return np.concatenate(out).astype(np.float64)
-
-
-def _batches(act, model_or_conv, x, batch_size: int):
-    """Yield (one-hot batch on the model's device, float32 activations) in eval mode without gradients."""
-    conv = _first_conv(model_or_conv)
-    device, dtype = conv.weight.device, conv.weight.dtype
-    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
-    if x.dim() != 3 or x.shape[1] != 4:
-        raise ValueError(
-            f"filter_pwms: x must be one-hot of shape (N, 4, L), got {tuple(x.shape)}"
-        )
-    if batch_size < 1:
-        raise ValueError(f"filter_pwms: batch_size must be >= 1, got {batch_size}")
-    module = model_or_conv if isinstance(model_or_conv, nn.Module) else conv
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            for start in range(0, len(x), batch_size):
-                xb = x[start : start + batch_size].to(device=device, dtype=dtype)
-                yield xb, act(xb).float()
-    finally:
-        module.train(was_training)
-
-
 def filter_pwms(
     model_or_conv,
     x,
@@ -237,24 +169,26 @@ def filter_pwms(
     batch_size: int = 512,
     pseudocount: float = 0.0,
 ):
-    """Basset-style position probability matrices of what each first-layer filter detects.
+    """Basset-style position probability matrices of what first-layer filters detect.
 
-    For filter ``f`` let ``M_f`` be its largest activation over all of ``x``. Every window
-    ``x[n, :, p:p + w]`` with activation ``a[n, f, p] > threshold * M_f`` (and ``> 0``) is a *site* of the
-    filter; the filter's PPM is the base frequency at each of the ``w`` positions over its sites (each
-    site weighted by its activation when ``weighted``). Activations are those of
-    ``model.first_layer_activations`` (after batch norm and ReLU in :class:`MultiTaskCNN`), or the ReLU
-    of the convolution when a bare ``Conv1d`` is given.
+    For filter ``f`` let ``M_f`` be its largest activation over all of ``x``. Every
+    window ``x[n, :, p:p + w]`` with activation ``a[n, f, p] > threshold * M_f`` (and
+    ``> 0``) is a *site* of the filter; the filter's PPM is the base frequency at each
+    of the ``w`` positions over its sites (each site weighted by its activation when
+    ``weighted``). Activations are those of ``model.first_layer_activations`` (after
+    batch norm and ReLU in :class:`MultiTaskCNN`), or the ReLU of the convolution when a
+    bare ``Conv1d`` is given.
 
     Parameters
     ----------
-    model_or_conv : model with ``first_layer`` (and ``first_layer_activations``), or ``nn.Conv1d(4, n, w)``
-        without padding and with stride 1.
+    model_or_conv : model with ``first_layer`` (and ``first_layer_activations``), or
+        ``nn.Conv1d(4, n, w)`` without padding and with stride 1.
     x : (N, 4, L) one-hot DNA (numpy or torch), e.g. the test sequences
     threshold : fraction of each filter's maximum activation, in [0, 1)
     weighted : weight each site by its activation instead of counting it once
     batch_size : sequences per forward pass (memory is ``batch_size * n * L`` floats)
-    pseudocount : added to every count before normalising; filters without sites get uniform columns
+    pseudocount : added to every count before normalising; filters without sites get
+        uniform columns
 
     Returns
     -------

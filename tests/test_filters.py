@@ -1,4 +1,5 @@
-"""Tests for gdl_utils.filters: PWMs into convolutions and first-layer filters back to PPMs."""
+"""Tests for gdl_utils.filters (and first_layer): PWMs into convolutions, and
+first-layer filters back to PPMs."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from torch import nn
 from gdl_utils.filters import (
     conv_from_pwm,
     conv_weight_to_pwm,
-    filter_activations,
     filter_pwms,
     one_hot_weights,
 )
+from gdl_utils.first_layer import filter_activations
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
 from gdl_utils.models.mlp import MLP
 from gdl_utils.pwm import scan_pwm
@@ -94,7 +95,7 @@ def test_conv_weight_to_pwm_centres_columns_and_finds_first_layer():
 
 
 def planted_data(rng, motif="TGACGTCA", n=300, length=60):
-    """Random sequences, half of them with ``motif`` planted once; returns one-hot (N, 4, L)."""
+    """One-hot (N, 4, L) random sequences, half with ``motif`` planted once."""
     x = random_one_hot(rng, n, length)
     m = one_hot(motif)
     for i in range(0, n, 2):
@@ -114,7 +115,8 @@ def test_filter_pwms_recovers_planted_motif_from_hand_set_filter(device, rng):
     ppms, n_sites = filter_pwms(conv, torch.from_numpy(x), threshold=0.9, batch_size=64)
     assert ppms.shape == (2, 4, 8) and n_sites.shape == (2,)
     np.testing.assert_allclose(ppms.sum(axis=1), 1.0)
-    # only perfect matches reach 90% of the maximum score 8 of the planted filter: the PPM is the motif
+    # only perfect matches reach 90% of the planted filter's maximum score 8: the PPM
+    # is the motif
     np.testing.assert_allclose(ppms[0], one_hot(motif), atol=1e-12)
     assert (
         150 <= n_sites[0] <= 170
@@ -168,7 +170,7 @@ def test_filter_pwms_filter_without_sites_is_uniform_and_errors(rng):
         filter_pwms(padded, x)
 
 
-# ---------------------------------------------------------------- one_hot_weights (dense first layers)
+# ------------------------------------------------- one_hot_weights (dense first layers)
 
 
 def test_one_hot_weights_centres_columns_and_keeps_order():
@@ -176,7 +178,8 @@ def test_one_hot_weights_centres_columns_and_keeps_order():
     m = one_hot_weights(w, 6)
     assert m.shape == (1, 4, 6)
     np.testing.assert_allclose(m.sum(axis=1), 0.0, atol=1e-12)
-    # at each position the channels are A < C < G < T because feature index grows channel-major
+    # at each position the channels are A < C < G < T because feature index grows
+    # channel-major
     assert (np.diff(m[0], axis=0) > 0).all()
 
 

@@ -57,6 +57,7 @@ LAYER_OF = {
     "pretrain": 3,
     # reading models
     "filters": 4,
+    "first_layer": 4,
     "attribution": 4,
     "ctc": 4,
 }

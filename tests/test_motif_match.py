@@ -1,4 +1,7 @@
-"""Tests for gdl_utils.motif_match and motif_recovery: Tomtom against JASPAR, the recovery table, and what a broken matcher does."""
+"""Tests for gdl_utils.motif_match and motif_recovery.
+
+Tomtom against JASPAR, the recovery table, and what a broken matcher does.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +41,10 @@ def families(vertebrates):
 
 
 def noisy_ppm(motif, n_sites, rng, width=None):
-    """PPM of ``n_sites`` instances sampled from ``motif``, centred in uniform flanks up to ``width``."""
+    """PPM of ``n_sites`` sampled instances of ``motif`` in uniform flanks.
+
+    The instances are centred; the flanks pad the matrix to ``width`` columns.
+    """
     ppm = counts_to_ppm(
         one_hot(sample_motif(motif.ppm(), n_sites, rng)).sum(axis=0), 0.5
     )
@@ -53,8 +59,11 @@ def noisy_ppm(motif, n_sites, rng, width=None):
 def test_tomtom_names_long_motifs_where_column_correlation_picks_short_partial_matches(
     vertebrates,
 ):
-    """Noisy copies of long JASPAR matrices: Tomtom ranks the own entry first, the correlation score
-    is often beaten by a short matrix that fits part of the query (issue 8, section 5)."""
+    """Noisy copies of long JASPAR matrices: Tomtom ranks the own entry first.
+
+    The correlation score is often beaten by a short matrix that fits part of the
+    query (issue 8, section 5).
+    """
     rng = np.random.default_rng(0)
     long = [m for m in vertebrates if m.width >= 14][::7][:20]
     queries = [noisy_ppm(m, 40, rng) for m in long]
@@ -117,7 +126,10 @@ def test_jaspar_families_from_the_database(vertebrates, families):
 
 
 def filter_like_ppms(planted, rng):
-    """Six 19-bp filter PPMs that found the planted motifs (80 sites each) and four that found nothing."""
+    """Filter-like PPMs: six that found the planted motifs and four that found nothing.
+
+    The six are built from 80 sampled sites each; all are at least 19 columns wide.
+    """
     found = [noisy_ppm(m, 80, rng, width=max(19, m.width)) for m in planted]
     junk = [counts_to_ppm(rng.integers(0, 30, size=(4, 19)), 1.0) for _ in range(4)]
     width = max(p.shape[1] for p in found + junk)
@@ -140,7 +152,7 @@ def test_recovery_table_exact_and_family(vertebrates, families):
 
 
 def test_a_random_matcher_fails_the_recovery_thresholds(vertebrates, families):
-    """The check the notebook asserts must fail for a matcher that returns random motifs."""
+    """The notebook's check must fail for a matcher that returns random motifs."""
     rng = np.random.default_rng(1)
     planted = [load_jaspar_motif(i) for i in PLANTED]
     ppms, n_sites = filter_like_ppms(planted, rng)
@@ -152,7 +164,7 @@ def test_a_random_matcher_fails_the_recovery_thresholds(vertebrates, families):
             planted,
             vertebrates,
             families=families,
-            matcher=lambda q, c: r.random((len(q), len(c))),
+            matcher=lambda q, c, r=r: r.random((len(q), len(c))),
         )
         assert table.exact.sum() <= 1 and table.family.sum() <= 2, table
 

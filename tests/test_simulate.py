@@ -1,4 +1,7 @@
-"""Tests for gdl_utils.simulate: determinism, background composition, ground-truth sites, labels."""
+"""Tests for gdl_utils.simulate, simulated_data and grammar.
+
+Determinism, background composition, ground-truth sites and labels.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ def motifs():
 
 
 def oriented_sites(data: SimulatedData) -> list[str]:
-    """The substring at each site, reverse-complemented on '-', i.e. the instance as sampled."""
+    """The instance at each site as sampled (reverse-complemented on '-')."""
     out = []
     for row in data.sites.itertuples():
         s = data.sequences[row.seq_index][row.start : row.end]
@@ -187,7 +190,7 @@ def test_multilabel(motifs):
     np.testing.assert_array_equal(from_sites, data.labels)
     for _, group in data.sites.groupby("seq_index"):
         assert (group["start"].to_numpy()[1:] >= group["end"].to_numpy()[:-1]).all()
-    for j, m in enumerate(motifs):
+    for m in motifs:
         part = data.sites["matrix_id"] == m.matrix_id
         inst = [s for s, keep in zip(oriented_sites(data), part) if keep]
         scores = one_hot(inst) * m.log_odds()[None]
@@ -247,7 +250,7 @@ def test_grammar_errors(motifs):
         simulate_grammar(10, 100, a, a)
 
 
-# ---------------------------------------------------------------- presets and argument checks
+# ---------------------------------------------------------- presets and argument checks
 def test_preset_motifs_twelve_tfs():
     motifs, rates = preset_motifs("twelve_tfs")
     assert [m.matrix_id for m in motifs] == list(PRESETS["twelve_tfs"]) and len(
