@@ -1,16 +1,16 @@
-"""Motif-to-motif comparison: Tomtom p-values against a database, a plain column-correlation score, and
-the filter -> JASPAR recovery table.
+"""Motif-to-motif comparison: Tomtom p-values and a plain column-correlation score.
 
 Two ways to compare position probability matrices (PPMs):
 
-- :func:`tomtom`: the Tomtom test (Gupta et al. 2007) as ported by ``memelite`` (Schreiber). Each
-  query column is scored against every database column, and the p-value of an alignment accounts for its
-  length and for how informative the query's columns are, so a short matrix that fits one part of a long
-  query does not outrank the long query's own matrix. Use it to *name* a matrix (a learned filter).
-- :func:`motif_similarity` / :func:`match_motifs`: the mean Pearson correlation of aligned columns,
-  maximised over shifts and both strands. Quick and easy to read (1 = identical); it has no significance
-  and favours short partial matches, so use it to compare two matrices you already chose, not to search a
-  database.
+- :func:`tomtom`: the Tomtom test (Gupta et al. 2007) as ported by ``memelite``
+  (Schreiber). Each query column is scored against every database column, and the
+  p-value of an alignment accounts for its length and for how informative the query's
+  columns are, so a short matrix that fits one part of a long query does not outrank the
+  long query's own matrix. Use it to *name* a matrix (a learned filter).
+- :func:`motif_similarity` / :func:`match_motifs`: the mean Pearson correlation of
+  aligned columns, maximised over shifts and both strands. Quick and easy to read (1 =
+  identical); it has no significance and favours short partial matches, so use it to
+  compare two matrices you already chose, not to search a database.
 
 Which planted motifs a network recovered, by exact ID and by TF family, is answered by
 :mod:`gdl_utils.motif_recovery` on top of :func:`tomtom`.
@@ -38,7 +38,10 @@ __all__ = [
 
 
 def _unit_columns(ppm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns centred and scaled to unit norm (w, 4), and a flag for constant (uniform) columns (w,)."""
+    """Columns centred and scaled to unit norm (w, 4), and a (w,) constant-column flag.
+
+    A constant column is a uniform one (it has no direction to correlate with).
+    """
     c = ppm.T - ppm.T.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(c, axis=1, keepdims=True)
     const = norm[:, 0] < 1e-12
@@ -46,7 +49,10 @@ def _unit_columns(ppm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _similarities(query: np.ndarray, ppms: list[np.ndarray], min_overlap):
-    """Best (scores, offsets, strands) of ``query`` (4, wq) against each PPM, vectorised over the PPMs."""
+    """Best (scores, offsets, strands) of ``query`` (4, wq) against each PPM.
+
+    Vectorised over the PPMs.
+    """
     wq, m = query.shape[1], len(ppms)
     widths = np.array([p.shape[1] for p in ppms])
     wmax, wmin = int(widths.max()), np.minimum(widths, wq)
@@ -95,22 +101,25 @@ def _as_ppm(x, name: str) -> np.ndarray:
 
 
 def motif_similarity(a, b, *, min_overlap=None) -> tuple[float, int, int]:
-    """Mean Pearson correlation of aligned PPM columns, maximised over shifts and both strands of ``b``.
+    """Mean Pearson correlation of aligned PPM columns, best over shifts and strands.
+
+    Both strands of ``b`` are tried.
 
     Parameters
     ----------
     a, b : (4, wa) and (4, wb) PPMs (or :class:`Motif`)
-    min_overlap : fewest aligned columns (capped at the narrower width ``wmin``); default
-        ``max(4, wmin - 2)`` so that short overlaps at the edges cannot win.
+    min_overlap : fewest aligned columns (capped at the narrower width ``wmin``);
+        default ``max(4, wmin - 2)`` so that short overlaps at the edges cannot win.
 
     Returns
     -------
     score : float, 1 for identical matrices
-    offset : int; column ``j`` of ``b`` (reverse-complemented if ``strand`` is -1) aligns with column
-        ``j + offset`` of ``a``
+    offset : int; column ``j`` of ``b`` (reverse-complemented if ``strand`` is -1)
+        aligns with column ``j + offset`` of ``a``
     strand : +1, or -1 when the reverse complement of ``b`` matches best
 
-    Used in: chapter 3 (03a: a filter against CTCF; 03b: how distinct the planted motifs are).
+    Used in: chapter 3 (03a: a filter against CTCF; 03b: how distinct the planted motifs
+    are).
     """
     score, offset, strand = _similarities(
         _as_ppm(a, "a"), [_as_ppm(b, "b")], min_overlap
@@ -121,7 +130,9 @@ def motif_similarity(a, b, *, min_overlap=None) -> tuple[float, int, int]:
 def match_motifs(
     query_ppm, motifs: list[Motif], top: int | None = 5, *, min_overlap=None
 ) -> pd.DataFrame:
-    """Rank ``motifs`` by :func:`motif_similarity` to a query (no length correction, no p-value).
+    """Rank ``motifs`` by :func:`motif_similarity` to a query.
+
+    There is no length correction and no p-value.
 
     Parameters
     ----------
@@ -133,7 +144,8 @@ def match_motifs(
     -------
     DataFrame with columns matrix_id, name, score, offset, strand, best first.
 
-    Used in: chapter 3 (03b exercise: why a correlation score is not enough to search JASPAR).
+    Used in: chapter 3 (03b exercise: why a correlation score is not enough to search
+    JASPAR).
     """
     query = _as_ppm(query_ppm, "query_ppm")
     if len(motifs) == 0:
@@ -157,15 +169,19 @@ def match_motifs(
 
 
 def orient_like(query, motif) -> tuple[np.ndarray, int]:
-    """``query`` on the strand on which it matches ``motif`` (reverse-complemented if that is -1).
+    """``query`` on the strand on which it matches ``motif``.
+
+    The query is reverse-complemented if that strand is -1.
 
     Parameters
     ----------
-    query : (4, w) PPM or weight matrix (e.g. a filter); motif : (4, wm) PPM or :class:`Motif`
+    query : (4, w) PPM or weight matrix (e.g. a filter)
+    motif : (4, wm) PPM or :class:`Motif`
 
     Returns
     -------
-    oriented : (4, w) float array (a copy); strand : +1 or -1 (from :func:`motif_similarity`)
+    oriented : (4, w) float array (a copy)
+    strand : +1 or -1 (from :func:`motif_similarity`)
 
     Used in: chapter 3 (03a, 03b: drawing a filter's logo next to its JASPAR match).
     """
@@ -198,8 +214,8 @@ def tomtom(
     Parameters
     ----------
     queries : (n, 4, w) array, or a list of (4, w_i) PPMs / :class:`Motif`
-    motifs : the database, e.g. ``load_jaspar_collection()`` (at least ~50 matrices: Tomtom's null
-        distribution is built from the database's columns)
+    motifs : the database, e.g. ``load_jaspar_collection()`` (at least ~50 matrices:
+        Tomtom's null distribution is built from the database's columns)
     n_jobs : numba threads (1 keeps to the course's one-thread policy)
 
     Returns
@@ -207,7 +223,9 @@ def tomtom(
     p_values : (n, n_motifs) float array, p-value of the best alignment of each pair
     strands : (n, n_motifs) int array, +1 or -1 (the motif's reverse complement matched)
 
-    The first call in a fresh environment compiles memelite's numba code (about a minute, cached on disk).
+    The first call in a fresh environment compiles memelite's numba code (about a
+    minute, cached on disk).
+
     Used in: chapter 3 (03a: the filters of each motif; 03b: naming learned filters).
     """
     from memelite import (
@@ -233,9 +251,13 @@ def _bh(p: np.ndarray) -> np.ndarray:
 
 
 def tomtom_table(query, motifs: Sequence[Motif], top: int | None = 5) -> pd.DataFrame:
-    """Rank ``motifs`` by Tomtom p-value against one query (q-values: Benjamini-Hochberg over motifs).
+    """Rank ``motifs`` by Tomtom p-value against one query.
 
-    Returns a DataFrame with columns matrix_id, name, p_value, q_value, strand, best first.
+    q-values are Benjamini-Hochberg over the motifs.
+
+    Returns a DataFrame with columns matrix_id, name, p_value, q_value, strand, best
+    first.
+
     Used in: chapter 3 (03b).
     """
     p, strands = tomtom([query], motifs)

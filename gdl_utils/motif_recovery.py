@@ -1,9 +1,10 @@
-"""Which planted motifs did a network recover? JASPAR TF families and the filter -> JASPAR table.
+"""Which planted motifs did a network recover? TF families and filter -> JASPAR table.
 
-:func:`recovery_table` compares every learned filter with a whole motif database by Tomtom
-(:func:`gdl_utils.motif_match.tomtom`) and reports, for each planted motif, whether its filter is named
-by the exact matrix ID and whether it is named by a matrix of the same TF family. The families come from
-JASPAR's own annotation (:func:`jaspar_families`), not from the matcher under test, so a matcher that names
+:func:`recovery_table` compares every learned filter with a whole motif database by
+Tomtom (:func:`gdl_utils.motif_match.tomtom`) and reports, for each planted motif,
+whether its filter is named by the exact matrix ID and whether it is named by a matrix
+of the same TF family. The families come from JASPAR's own annotation
+(:func:`jaspar_families`), not from the matcher under test, so a matcher that names
 random motifs fails both counts.
 
 Used in: chapter 3 (notebook 03b).
@@ -33,7 +34,7 @@ _GENERIC_STEMS = {
 
 
 def _stem_keys(name: str) -> set[str]:
-    """Paralog keys from factor names: ``Ebf4`` -> {"EBF"}; ``FOS::JUN`` -> {"FOS", "JUN"}."""
+    """Paralog keys from names: ``Ebf4`` -> {"EBF"}; ``FOS::JUN`` -> {"FOS", "JUN"}."""
     keys = set()
     for part in name.upper().split("::"):
         stem = re.sub(r"\d+$", "", part)
@@ -45,13 +46,14 @@ def _stem_keys(name: str) -> set[str]:
 def jaspar_families(
     motifs: Sequence[Motif], release: str = JASPAR_RELEASE
 ) -> dict[str, frozenset]:
-    """TF family labels of each matrix, from JASPAR's TFClass annotation, keyed by matrix ID.
+    """TF family labels of each matrix from JASPAR's TFClass annotation, by matrix ID.
 
-    Two matrices are in the same family if their label sets intersect. The labels are the TFClass family
-    names JASPAR gives (heterodimers ``A::B`` get both partners'), plus a paralog label from the factor
-    name when it ends in a number (``EBF1``..``Ebf4`` share ``EBF*``; JASPAR annotates newer matrices
-    with other family names, e.g. "EBF-related"); generic prefixes such as ``ZNF`` give none. A matrix
-    with no label at all is its own family.
+    Two matrices are in the same family if their label sets intersect. The labels are
+    the TFClass family names JASPAR gives (heterodimers ``A::B`` get both partners'),
+    plus a paralog label from the factor name when it ends in a number
+    (``EBF1``..``Ebf4`` share ``EBF*``; JASPAR annotates newer matrices with other
+    family names, e.g. "EBF-related"); generic prefixes such as ``ZNF`` give none. A
+    matrix with no label at all is its own family.
 
     Used in: chapter 3 (03b: family-level recovery of planted motifs).
     """
@@ -85,13 +87,15 @@ def recovery_table(
     families: dict | None = None,
     matcher: Matcher | None = None,
 ) -> pd.DataFrame:
-    """Which planted motifs did the filters recover, by exact matrix ID and by TF family?
+    """Which planted motifs did the filters recover, by exact matrix ID and by family?
 
-    Each filter with at least ``min_sites`` sites is compared with the whole ``collection`` (Tomtom by
-    default). For every planted motif, its filter is the one on which the planted matrix has the smallest
-    p-value; the motif is recovered **exactly** if that filter's best match in the whole collection is the
-    planted matrix ID (ties included), and at **family** level if that best match shares a JASPAR TF family with it
-    (:func:`jaspar_families`). The planted matrices must be in ``collection``.
+    Each filter with at least ``min_sites`` sites is compared with the whole
+    ``collection`` (Tomtom by default). For every planted motif, its filter is the one
+    on which the planted matrix has the smallest p-value; the motif is recovered
+    **exactly** if that filter's best match in the whole collection is the planted
+    matrix ID (ties included), and at **family** level if that best match shares a
+    JASPAR TF family with it (:func:`jaspar_families`). The planted matrices must be in
+    ``collection``.
 
     Parameters
     ----------
@@ -99,12 +103,13 @@ def recovery_table(
     n_sites : (n_filters,) number of sites behind each PPM
     planted, collection : lists of :class:`Motif`
     families : ``jaspar_families(collection)`` (computed when None)
-    matcher : ``f(ppm_list, collection) -> (n, n_motifs) p-values``; default Tomtom (a test hook)
+    matcher : ``f(ppm_list, collection) -> (n, n_motifs) p-values``; default Tomtom
+        (a hook for tests)
 
     Returns
     -------
-    DataFrame, one row per planted motif: planted, matrix_id, filter, sites, top_match, top_id, top_q,
-    planted_q, planted_rank, exact, family.
+    DataFrame, one row per planted motif: planted, matrix_id, filter, sites, top_match,
+    top_id, top_q, planted_q, planted_rank, exact, family.
 
     Used in: chapter 3 (03b).
     """
