@@ -7,7 +7,8 @@ The most used functions are available at the top level::
 Everything else lives in one module per topic. Data: :mod:`~gdl_utils.sequence`,
 :mod:`~gdl_utils.strands`, :mod:`~gdl_utils.kmers`, :mod:`~gdl_utils.seqio`,
 :mod:`~gdl_utils.bed`, :mod:`~gdl_utils.pwm`, :mod:`~gdl_utils.motifs`,
-:mod:`~gdl_utils.motif_match`, :mod:`~gdl_utils.simulate`,
+:mod:`~gdl_utils.motif_match`, :mod:`~gdl_utils.motif_recovery`,
+:mod:`~gdl_utils.simulate`, :mod:`~gdl_utils.simulated_data`, :mod:`~gdl_utils.grammar`,
 :mod:`~gdl_utils.duplicates`, :mod:`~gdl_utils.splits`, :mod:`~gdl_utils.enrichment`,
 :mod:`~gdl_utils.datasets`. Models and learning:
 :mod:`~gdl_utils.models`, :mod:`~gdl_utils.runtime` (devices, seeds, threads,
@@ -15,7 +16,8 @@ precision), :mod:`~gdl_utils.training` (``fit``, ``predict``),
 :mod:`~gdl_utils.checkpoint`, :mod:`~gdl_utils.distributed` (``torchrun``),
 :mod:`~gdl_utils.crossval`, :mod:`~gdl_utils.metrics`,
 :mod:`~gdl_utils.metric_reports`. Reading models:
-:mod:`~gdl_utils.filters`, :mod:`~gdl_utils.attribution`. Output:
+:mod:`~gdl_utils.filters`, :mod:`~gdl_utils.first_layer`,
+:mod:`~gdl_utils.attribution`. Output:
 :mod:`~gdl_utils.plotting`, :mod:`~gdl_utils.report`.
 """
 

@@ -30,10 +30,6 @@ import torch
 
 from ._util import ALPHABET, as_numpy, check_onehot, code_matrix, where
 
-# Re-export kept only while notebook 03a imports reverse_complement from here (see
-# notes/NOTEBOOK_CHANGES.md); new code imports it from gdl_utils.strands.
-from .strands import reverse_complement  # noqa: F401
-
 IUPAC = {
     "R": "AG",
     "Y": "CT",
