@@ -32,6 +32,8 @@ $(BIN)/activate: pyproject.toml requirements/constraints.txt
 	@if $(BIN)/python -m pip list 2>/dev/null | grep -qi '^nvidia-'; then \
 	  echo "CUDA wheels were installed into a CPU environment; check requirements/constraints.txt" >&2; exit 1; fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@echo "compiling Tomtom (memelite, numba) once; cached on disk (about a minute)"
+	$(BIN)/python -c "from gdl_utils.motif_match import compile_tomtom; compile_tomtom()"
 	touch $(BIN)/activate
 
 install: $(BIN)/activate

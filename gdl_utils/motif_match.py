@@ -239,6 +239,21 @@ def tomtom(
     return np.clip(p, 0.0, 1.0), np.where(strands == 0, 1, -1).astype(int)
 
 
+def compile_tomtom() -> None:
+    """Compile memelite's numba code once, so that the first real Tomtom call is fast.
+
+    numba caches the machine code on disk, next to memelite; ``make install`` calls
+    this (about a minute), so the notebooks' time budgets do not include compilation.
+    On Colab the first :func:`tomtom` call pays it instead. Random PPMs stand in for
+    motifs.
+
+    Used in: no notebook directly (the Makefile's install step).
+    """
+    rng = np.random.default_rng(0)
+    fake = [rng.dirichlet(np.ones(4), size=w).T for w in rng.integers(6, 20, size=60)]
+    tomtom(fake[:2], fake)
+
+
 def _bh(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg q-values along the last axis."""
     m = p.shape[-1]

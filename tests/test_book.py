@@ -155,6 +155,7 @@ def test_failing_notebook_fails_the_build(tmp_path):
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     (book / "book").mkdir()
     shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")  # gdl_book
     (book / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n  - file: broken\n"
     )
