@@ -134,7 +134,8 @@ def plot_confusion(y_true, y_pred, labels=None, ax=None, *, normalize: bool = Fa
     cm = skm.confusion_matrix(y_true, y_pred, labels=labels).astype(float)
     if normalize:
         cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    ax = _axes(ax, figsize=(1.2 * len(labels) + 2, 1.0 * len(labels) + 1.5))
+    side = min(MAX_WIDTH_IN, 1.2 * len(labels) + 2)  # never wider than the page column
+    ax = _axes(ax, figsize=(side, min(side, 1.0 * len(labels) + 1.5)))
     sns.heatmap(
         cm,
         annot=True,
@@ -213,7 +214,8 @@ def plot_logo(matrix, *, kind: str = "information", ax=None, title: str | None =
     filters).
     """
     df = logo_frame(matrix, kind)
-    ax = _axes(ax, figsize=(max(3.0, 0.45 * len(df) + 1), 2.2))
+    width = min(MAX_WIDTH_IN, max(3.0, 0.45 * len(df) + 1))  # fits the page column
+    ax = _axes(ax, figsize=(width, 2.2))
     logomaker.Logo(
         df, ax=ax, color_scheme="classic", baseline_width=0.8 if kind == "weight" else 0
     )

@@ -178,3 +178,16 @@ def test_plot_roc_pr(rng):
     assert plot_roc_pr(y, good[:, None]).shape == (2,)
     with pytest.raises(ValueError, match="199 values for 200 labels"):
         plot_roc_pr(y, good[:-1])
+
+
+def test_wide_logos_and_many_class_confusions_fit_the_page_column():
+    from gdl_utils.plotting import MAX_WIDTH_IN, plot_confusion, plot_logo
+
+    rng = np.random.default_rng(0)
+    ax = plot_logo(rng.dirichlet(np.ones(4), size=30).T, kind="probability")
+    assert ax.figure.get_size_inches()[0] <= MAX_WIDTH_IN
+    labels = list("ABCDEFGHIJ")
+    y = rng.choice(labels, size=200)
+    ax = plot_confusion(y, rng.choice(labels, size=200), labels=labels)
+    assert ax.figure.get_size_inches()[0] <= MAX_WIDTH_IN
+    plt.close("all")
