@@ -200,7 +200,10 @@ def orient_like(query, motif) -> tuple[np.ndarray, int]:
 def _ppm_list(ppms, name: str) -> list[np.ndarray]:
     if isinstance(ppms, np.ndarray) and ppms.ndim == 3:
         ppms = list(ppms)
-    out = [np.ascontiguousarray(_as_ppm(p, f"{name}[{i}]")) for i, p in enumerate(ppms)]
+    out = [
+        np.ascontiguousarray(_as_ppm(p, f"{name}[{i}]"), dtype=np.float64)  # one numba
+        for i, p in enumerate(ppms)  # specialisation (compile_tomtom warms float64)
+    ]
     if not out:
         raise ValueError(f"tomtom: {name} is empty")
     return out
