@@ -15,7 +15,8 @@ Everything else lives in one module per topic. Data: :mod:`~gdl_utils.sequence`,
 precision), :mod:`~gdl_utils.training` (``fit``, ``predict``),
 :mod:`~gdl_utils.checkpoint`, :mod:`~gdl_utils.distributed` (``torchrun``),
 :mod:`~gdl_utils.crossval`, :mod:`~gdl_utils.metrics`,
-:mod:`~gdl_utils.metric_reports`. Reading models:
+:mod:`~gdl_utils.metric_reports`, :mod:`~gdl_utils.latent` (learned representations).
+Reading models:
 :mod:`~gdl_utils.filters`, :mod:`~gdl_utils.first_layer`,
 :mod:`~gdl_utils.attribution`. Output:
 :mod:`~gdl_utils.plotting`, :mod:`~gdl_utils.report`.

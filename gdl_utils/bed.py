@@ -97,7 +97,7 @@ def read_bed(path: str | os.PathLike) -> pd.DataFrame:
         >= 10**18), start > end, a strand other than + - ., bytes that are not UTF-8,
         or a truncated ``.gz``.
 
-    Used in: no notebook yet (intervals arrive with the data of chapters 4-10).
+    Used in: no notebook yet (intervals arrive with the data of later chapters).
     """
     rows, linenos = _bed_fields(path)
     if not rows:

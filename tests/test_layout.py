@@ -54,6 +54,7 @@ LAYER_OF = {
     "checkpoint": 3,
     "metrics": 3,
     "metric_reports": 3,
+    "latent": 3,
     "pretrain": 3,
     # reading models
     "filters": 4,

@@ -4,24 +4,30 @@
   (chapter 2).
 - :mod:`~gdl_utils.models.cnn`: ``DeepBind`` and ``MultiTaskCNN`` (DeepSEA/Basset-like)
   (chapter 3).
+- :mod:`~gdl_utils.models.autoencoder`: ``Autoencoder`` (plain, linear, denoising) and
+  ``VAE`` for expression profiles ``(batch, n_features)`` (chapter 5).
 - :mod:`~gdl_utils.models.wrappers`: ``RCAveraged``, reverse-complement averaging of any
   model (chapter 3).
 - :mod:`~gdl_utils.models.registry`: ``register`` (every class above is registered, so
   :func:`gdl_utils.checkpoint.load_model` can rebuild it from a checkpoint) and
   ``count_parameters``.
 
-Every model takes one-hot DNA ``(batch, 4, length)`` and returns ``(batch, n_outputs)``
-logits or values. Shared vocabulary: ``n_outputs`` is the output width, ``global_pool``
-the pooling over positions ("max", "avg", "maxavg"). Models import nothing from the
-package except :mod:`gdl_utils._util`.
+Every sequence model takes one-hot DNA ``(batch, 4, length)`` and returns ``(batch,
+n_outputs)`` logits or values; the autoencoders take and return expression profiles
+``(batch, n_features)``. Shared vocabulary: ``n_outputs`` is the output width,
+``global_pool`` the pooling over positions ("max", "avg", "maxavg"). Models import
+nothing from the package except :mod:`gdl_utils._util`.
 """
 
+from .autoencoder import VAE, Autoencoder
 from .cnn import DeepBind, MultiTaskCNN
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
 from .wrappers import RCAveraged, reverse_complement_onehot
 
 __all__ = [
+    "VAE",
+    "Autoencoder",
     "MLP",
     "MODELS",
     "DeepBind",
