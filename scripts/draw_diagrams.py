@@ -16,7 +16,8 @@ that ship with matplotlib; :func:`save_svg`), and ``tests/test_diagrams.py`` che
 the committed files are exactly what this script draws: edit the script and run
 ``make diagrams``, never edit the SVG files.
 
-Used in: book/ch01_intro.md, book/ch02_intro.md, book/ch03_intro.md.
+Used in: book/ch01_intro.md, book/ch02_intro.md, book/ch03_intro.md,
+book/ch05_intro.md.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pandas as pd
 import seaborn as sns
 from logomaker.src.colors import get_color_dict
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 
 from gdl_utils import kmer_tokenize, one_hot, reverse_complement
 
@@ -459,11 +460,73 @@ def draw_multitask(ax, y_title: float) -> None:
     label(ax, 6.95, y + h / 2, outputs, ha="left", linespacing=1.1)
 
 
+def trapezoid(ax, x0, x1, y, h0, h1, text, face="white"):
+    """A layer stack drawn as a trapezoid from height h0 at x0 to h1 at x1, centred
+    on y, with a centred label."""
+    corners = [
+        (x0, y - h0 / 2),
+        (x1, y - h1 / 2),
+        (x1, y + h1 / 2),
+        (x0, y + h0 / 2),
+    ]
+    ax.add_patch(Polygon(corners, closed=True, facecolor=face, edgecolor=INK, lw=1.0))
+    label(ax, (x0 + x1) / 2, y, text, linespacing=1.2)
+
+
+def unit_column(ax, x, y, n, step, face="white"):
+    """``n`` network units in a column centred on (x, y)."""
+    for k in range(n):
+        node(ax, x, y + (k - (n - 1) / 2) * step, 0.07, face=face)
+
+
+def draw_autoencoder():
+    """Chapter 5: the autoencoder (bottleneck, reconstruction) and the VAE (mu and
+    log-variance, the reparameterised sample, the beta-weighted ELBO)."""
+    fig, ax = canvas(8.0, 4.9)
+    label(ax, 0.1, 4.72, "(a) Autoencoder: squeeze each cell through k numbers", **BOLD)
+    y = 3.45
+    unit_column(ax, 0.35, y, 7, 0.2)
+    label(ax, 0.1, y - 0.95, "x: (N, genes)", mono=True, ha="left")
+    trapezoid(ax, 0.6, 2.3, y, 1.5, 0.55, "encoder\nLinear, ReLU")
+    unit_column(ax, 2.6, y, 2, 0.2, face=ACCENT)
+    label(ax, 2.6, y - 0.95, "z: (N, k)", mono=True)
+    trapezoid(ax, 2.9, 4.6, y, 0.55, 1.5, "decoder\nLinear, ReLU")
+    unit_column(ax, 4.85, y, 7, 0.2)
+    label(ax, 4.85, y - 0.95, "x̂: (N, genes)", mono=True, ha="right")
+    notes = (
+        "• loss: squared error ‖x − x̂‖²\n"
+        "• no ReLU: a linear AE, which\n   learns PCA's subspace\n"
+        "• denoising: hide entries of x,\n   restore them in x̂"
+    )
+    label(ax, 5.3, y + 0.05, notes, ha="left", linespacing=1.3)
+    label(ax, 0.1, 2.25, "(b) Variational autoencoder: a distribution per cell", **BOLD)
+    y = 1.25
+    unit_column(ax, 0.35, y, 7, 0.2)
+    label(ax, 0.2, y, "x", mono=True, ha="right")
+    trapezoid(ax, 0.6, 1.9, y, 1.5, 0.9, "encoder\nq(z | x)")
+    box(ax, 2.15, y + 0.1, 0.7, 0.35, "μ", face=POOL)
+    box(ax, 2.15, y - 0.45, 0.7, 0.35, "log σ²", face=POOL)
+    for dy in (0.27, -0.27):
+        arrow(ax, (1.92, y + dy), (2.12, y + dy))
+        arrow(ax, (2.88, y + dy), (3.18, y + dy * 0.3))
+    box(ax, 3.2, y - 0.3, 1.45, 0.6, "z = μ + σ ⊙ ε", face="white", edge=ACCENT)
+    label(ax, 3.92, y + 0.62, "ε ~ N(0, I)")
+    arrow(ax, (3.92, y + 0.5), (3.92, y + 0.33))
+    arrow(ax, (4.68, y), (4.88, y))
+    trapezoid(ax, 4.9, 6.2, y, 0.9, 1.5, "decoder\np(x | z)")
+    unit_column(ax, 6.45, y, 7, 0.2)
+    label(ax, 6.7, y, "mean f(z),\nvariance s²\nper gene", ha="left")
+    loss = "loss = −log p(x | z) + β · KL( q(z | x) ‖ N(0, I) );  β = 1: the −ELBO"
+    label(ax, 0.1, 0.12, loss, ha="left")
+    return fig
+
+
 FIGURES = {
     "ch01_one_hot.svg": draw_one_hot,
     "ch01_revcomp_kmers.svg": draw_revcomp_kmers,
     "ch02_perceptron_mlp.svg": draw_perceptron_mlp,
     "ch03_deepbind.svg": draw_deepbind,
+    "ch05_autoencoder.svg": draw_autoencoder,
 }
 
 
