@@ -1,15 +1,13 @@
 """One look for every figure in the book: style, learning curves, confusion matrices,
-logos, ROC/PR.
+logos (ROC/PR curves are in :mod:`gdl_utils.curves`).
 
 Every function draws on ``ax`` when given (or creates a figure) and returns what it drew
 on, so that notebooks can add titles or save figures.
 
-Used in: chapter 1 (logos, ROC/PR) on; ``plot_history`` from chapter 3.
+Used in: chapter 1 (logos) on; ``plot_history`` from chapter 3.
 """
 
 from __future__ import annotations
-
-from typing import Mapping
 
 import logomaker
 import matplotlib.pyplot as plt
@@ -23,7 +21,6 @@ __all__ = [
     "plot_history",
     "plot_confusion",
     "plot_logo",
-    "plot_roc_pr",
     "logo_frame",
 ]
 
@@ -229,72 +226,3 @@ def plot_logo(matrix, *, kind: str = "information", ax=None, title: str | None =
     if title:
         ax.set_title(title)
     return ax
-
-
-def plot_roc_pr(y_true, y_score, ax=None):
-    """ROC curve (left) and precision-recall curve (right) with AUCs in the legends.
-
-    Parameters
-    ----------
-    y_true : (N,) binary labels (0/1)
-    y_score : (N,) or (N, 1) scores, or a dict {model name: scores} to compare models on
-        the same labels
-    ax : a pair of Axes, optional
-
-    The ROC panel shows the chance diagonal; the PR panel the prevalence (the precision
-    of a random classifier). Returns the array of the two Axes. Used in: chapter 1 on.
-    """
-    y = np.asarray(y_true).ravel()
-    if len(np.unique(y)) != 2:
-        raise ValueError(
-            "plot_roc_pr: y_true must contain two classes, found "
-            f"{np.unique(y).tolist()}"
-        )
-    scores = dict(y_score) if isinstance(y_score, Mapping) else {"model": y_score}
-    if ax is None:
-        ax = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 2.9), layout="constrained")[1]
-    ax_roc, ax_pr = ax
-    for name, s in scores.items():
-        s = np.asarray(
-            s.detach().cpu() if hasattr(s, "detach") else s, dtype=float
-        ).reshape(-1)
-        if s.shape != y.shape:
-            raise ValueError(
-                f"plot_roc_pr: scores {name!r} have {s.shape[0]} values for "
-                f"{y.shape[0]} labels"
-            )
-        fpr, tpr, _ = skm.roc_curve(y, s)
-        precision, recall, _ = skm.precision_recall_curve(y, s)
-        ax_roc.plot(fpr, tpr, label=f"{name} (AUROC = {skm.roc_auc_score(y, s):.3f})")
-        ax_pr.step(
-            recall,
-            precision,
-            where="post",
-            label=f"{name} (AP = {skm.average_precision_score(y, s):.3f})",
-        )
-    prevalence = float(np.mean(y == y.max()))
-    ax_roc.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label="chance")
-    ax_pr.axhline(
-        prevalence, color="grey", ls=":", lw=1, label=f"prevalence ({prevalence:.2f})"
-    )
-    ax_roc.set(
-        xlabel="false positive rate",
-        ylabel="true positive rate",
-        title="ROC",
-        xlim=(0, 1),
-        ylim=(0, 1.02),
-    )
-    ax_pr.set(
-        xlabel="recall",
-        ylabel="precision",
-        title="Precision-recall",
-        xlim=(0, 1),
-        ylim=(0, 1.02),
-    )
-    for a in (ax_roc, ax_pr):
-        a.legend(
-            frameon=False,
-            loc="lower right" if a is ax_roc else "lower left",
-            fontsize="small",
-        )
-    return np.asarray([ax_roc, ax_pr])

@@ -24,6 +24,7 @@ MAX_LINES = 300
 LAYER_OF = {
     "_util": 0,
     "plotting": 0,
+    "curves": 0,
     "report": 0,
     "runtime": 0,
     # data -> tensors

@@ -12,13 +12,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
+from gdl_utils.curves import plot_roc_pr  # noqa: E402
 from gdl_utils.metrics import pr_auc, roc_auc  # noqa: E402
 from gdl_utils.plotting import (  # noqa: E402
     logo_frame,
     plot_confusion,
     plot_history,
     plot_logo,
-    plot_roc_pr,
     set_style,
 )
 from gdl_utils.training import History  # noqa: E402
@@ -190,4 +190,24 @@ def test_wide_logos_and_many_class_confusions_fit_the_page_column():
     y = rng.choice(labels, size=200)
     ax = plot_confusion(y, rng.choice(labels, size=200), labels=labels)
     assert ax.figure.get_size_inches()[0] <= MAX_WIDTH_IN
+    plt.close("all")
+
+
+def test_roc_pr_legend_below_keeps_the_panels_readable(rng):
+    """Long model names go into one legend under both panels, not into the panels."""
+    y = rng.integers(0, 2, size=200)
+    scores = {
+        "PWM scan, true motif (ceiling)": y + rng.normal(0, 0.3, size=200),
+        "5-mer logistic regression": y + rng.normal(0, 1.0, size=200),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(5.4, 2.9), layout="constrained")
+    plot_roc_pr(y, scores, ax=axes)  # "auto": names are long -> below
+    fig.canvas.draw()
+    assert axes[0].get_legend() is None and len(fig.legends) == 1
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[0].startswith("PWM scan, true motif (ceiling) (AUROC ")
+    for ax in axes:  # each panel keeps at least a third of the figure's width
+        assert ax.get_position().width > 0.33
+    with pytest.raises(ValueError, match="legend must be"):
+        plot_roc_pr(y, scores, legend="left")
     plt.close("all")
