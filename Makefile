@@ -17,6 +17,9 @@ PYTEST_WORKERS ?= 2
 # Override with e.g. `make book OMP_NUM_THREADS=4` on a bigger machine.
 OMP_NUM_THREADS ?= 1
 export OMP_NUM_THREADS
+# numba (memelite's Tomtom) has its own thread pool and ignores OMP_NUM_THREADS.
+NUMBA_NUM_THREADS ?= $(OMP_NUM_THREADS)
+export NUMBA_NUM_THREADS
 
 .PHONY: install book data test student lint bench bench-fit constraints clean help
 

@@ -231,6 +231,7 @@ def tomtom(
 
     Used in: chapter 3 (03a: the filters of each motif; 03b: naming learned filters).
     """
+    import numba
     from memelite import (
         tomtom as _memelite_tomtom,
     )  # numba import takes ~1 s: only when needed
@@ -238,7 +239,12 @@ def tomtom(
     q = _ppm_list(queries, "queries")
     t = [np.ascontiguousarray(m.ppm()) if isinstance(m, Motif) else m for m in motifs]
     t = _ppm_list(t, "motifs")
-    p, _, _, _, strands = _memelite_tomtom(q, t, n_jobs=n_jobs)
+    before = numba.get_num_threads()  # numba ignores OMP_NUM_THREADS: cap it here, or
+    numba.set_num_threads(max(1, min(n_jobs, before)))  # its threads oversubscribe
+    try:
+        p, _, _, _, strands = _memelite_tomtom(q, t, n_jobs=n_jobs)
+    finally:
+        numba.set_num_threads(before)
     return np.clip(p, 0.0, 1.0), np.where(strands == 0, 1, -1).astype(int)
 
 
