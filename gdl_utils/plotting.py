@@ -101,7 +101,15 @@ def plot_history(history, ax=None, *, metric_name: str = "val_metric"):
         )
         ax2.set_ylabel(metric_name, color=color)
         handles, labels = handles + [line], labels + [metric_name]
-    ax.legend(handles, labels, frameon=False, loc="best")
+    ax.legend(  # above the axes: a legend inside would cover the curves
+        handles,
+        labels,
+        frameon=False,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncols=2,
+        fontsize="small",
+    )
     return ax
 
 
