@@ -32,7 +32,6 @@ from torch import nn
 
 from .._util import check_onehot
 from .registry import register
-from .wrappers import RCAveraged, reverse_complement_onehot  # noqa: F401 (chapter 3 imports)
 
 __all__ = ["DeepBind", "MultiTaskCNN"]
 
