@@ -9,7 +9,11 @@ import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CONDA_TO_PYPI = {"pytorch": "torch"}
+CONDA_TO_PYPI = {
+    "pytorch": "torch",
+    "pytorch-geometric": "torch-geometric",
+    "python-edlib": "edlib",
+}
 NOT_PACKAGES = {"python", "pip"}
 
 
