@@ -16,13 +16,17 @@ runs:
   notebook, is closed by a ``solution-end``, and every cell in between is tagged
   ``solution`` (otherwise it would leak into the hand-out, or the solution dropdown
   would swallow a cell the students need);
+- order: solutions come after every code cell that is not a solution (the exercises
+  are the notebook's last section with code). A hand-out is then exactly the book's run
+  up to its first solution, so the book build, which executes every notebook, has
+  already run every cell of every hand-out in the same order and state; nothing a
+  solution does (defining a name, mutating an object, seeding a generator) can reach a
+  hand-out cell. This is why ``make test`` executes each notebook once, not twice;
 - names: a later cell that is not a solution must not use a name that only a solution
-  cell defines (it would raise ``NameError`` in the hand-out). This is a static check
-  (Python's ``ast``); the tests also execute the hand-outs, which catches what a static
-  check cannot (a solution that mutates an object a later cell uses).
+  cell defines (it would raise ``NameError`` in the hand-out). Implied by the order
+  rule; kept because its message says which name breaks.
 
-Used in: ``make student``, ``tests/test_student.py`` and ``tests/conftest.py`` (nbval
-runs the hand-outs).
+Used in: ``make student`` and ``tests/test_student.py``.
 """
 
 from __future__ import annotations
@@ -132,6 +136,15 @@ def check(nb: dict, name: str = "notebook") -> list[str]:
         problems.append(
             f"{name}, cell {open_at}: solution-start is never closed by a solution-end"
         )
+
+    solutions = [i for i, c in enumerate(cells) if is_solution(c)]
+    for i in range(solutions[0] + 1 if solutions else len(cells), len(cells)):
+        if cells[i]["cell_type"] == "code" and not is_solution(cells[i]):
+            problems.append(
+                f"{name}, cell {i}: a code cell after the first solution (cell "
+                f"{solutions[0]}); move the exercises after it, so that the hand-out "
+                "runs exactly what the book ran before the solutions"
+            )
 
     main: set[str] = set()
     only_in_solutions: dict[str, int] = {}

@@ -1,8 +1,11 @@
 """The book builds with warnings as errors, and a failing notebook fails the build.
 
-These tests execute every notebook once more (as ``make book`` does), so they are the
-slowest in the suite; pytest-xdist runs them on one worker while the other executes the
-notebooks through nbval.
+The build test executes every notebook once (as ``make book`` does: several at a time
+through ``scripts/execute_notebooks.py``, then the strict Sphinx build from the cache),
+so it is the slowest test in the suite; pytest-xdist runs it on one worker while the
+other runs the unit tests. It also compares the stored outputs of cells tagged ``nbval``
+with the fresh ones (what nbval would do), and checks the built pages as a reader meets
+them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -71,6 +75,55 @@ def check_pages(html: pathlib.Path, tmp: pathlib.Path) -> list[str]:
     return problems
 
 
+def execute_all(output: pathlib.Path) -> subprocess.CompletedProcess:
+    """Execute the book's notebooks into ``output``'s jupyter-cache (the cache
+    ``build(ROOT, output)`` reads)."""
+    env = {**os.environ, "GDL_OFFLINE": "1"}
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "execute_notebooks.py"),
+        "--cache",
+        str(output / "_build" / ".jupyter_cache"),
+    ]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+
+
+def sanitize(text: str) -> str:
+    """Apply tests/nbval_sanitize.cfg (the regexes nbval applies before comparing)."""
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "tests" / "nbval_sanitize.cfg")
+    for section in cfg.sections():
+        text = re.sub(cfg[section]["regex"], cfg[section]["replace"], text)
+    return text
+
+
+def stream_text(cell) -> str:
+    return "".join(
+        "".join(o["text"]) if isinstance(o["text"], list) else o["text"]
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
+
+
+def changed_nbval_outputs(notebook: pathlib.Path, cache_path: pathlib.Path) -> list:
+    """Cells tagged ``nbval`` whose printed output differs from the stored one."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    stored = nbformat.read(notebook, as_version=4)
+    cache = get_cache(str(cache_path))
+    _, executed = cache.merge_match_into_notebook(stored)  # as the book build does
+    problems = []
+    for i, (old, new) in enumerate(zip(stored.cells, executed.cells)):
+        if "nbval" in old.get("metadata", {}).get("tags", []):
+            want, got = sanitize(stream_text(old)), sanitize(stream_text(new))
+            if want != got:
+                problems.append(f"{notebook.name}, cell {i}: {want!r} != {got!r}")
+    return problems
+
+
 def build(source: pathlib.Path, output: pathlib.Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "GDL_OFFLINE": "1"}
     cmd = [
@@ -89,8 +142,20 @@ def build(source: pathlib.Path, output: pathlib.Path) -> subprocess.CompletedPro
 
 @pytest.mark.slow
 def test_book_builds_with_warnings_as_errors(tmp_path):
+    executed = execute_all(tmp_path)
+    assert executed.returncode == 0, executed.stdout[-6000:] + executed.stderr[-3000:]
     result = build(ROOT, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "Executing notebook" not in result.stdout, (
+        "the build executed a notebook again instead of reading the cache"
+    )
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    changed = [
+        p
+        for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+        for p in changed_nbval_outputs(nb, cache)
+    ]
+    assert not changed, "\n".join(changed)
     html = tmp_path / "_build" / "html"
     assert (html / "index.html").is_file()
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -185,3 +250,31 @@ def test_failing_notebook_fails_the_build(tmp_path):
     result = build(book, tmp_path / "out")
     assert result.returncode != 0, "a notebook that raises must fail the build"
     assert "this notebook is broken" in result.stdout + result.stderr
+
+
+def test_changed_nbval_outputs_are_found(tmp_path):
+    """The nbval comparison is not a test that cannot fail: a stored output that the
+    fresh run does not reproduce is reported (after the sanitizer's regexes)."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    def notebook(printed: str):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        cell = nbformat.v4.new_code_cell("print(2 + 2)")
+        cell.metadata["tags"] = ["nbval"]
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+        nb.cells = [nbformat.v4.new_markdown_cell("# T"), cell]
+        return nb
+
+    cache = get_cache(str(tmp_path / "cache"))
+    cache.cache_notebook_bundle(
+        CacheBundleIn(notebook("4 (took 0.3 s)\n"), "t.ipynb"), check_validity=False
+    )
+    stored = tmp_path / "t.ipynb"
+    nbformat.write(notebook("4 (took 12 s)\n"), stored)
+    assert changed_nbval_outputs(stored, tmp_path / "cache") == []  # timings sanitized
+    nbformat.write(notebook("5 (took 12 s)\n"), stored)
+    (problem,) = changed_nbval_outputs(stored, tmp_path / "cache")
+    assert problem.startswith("t.ipynb, cell 1:")

@@ -1,11 +1,10 @@
-"""The students' hand-outs (``make student``): solutions tied to their exercises, and
-removable.
+"""The students' hand-outs (``make student``): solutions tied to their exercises,
+removable, and placed after every other code cell.
 
-``make test`` also EXECUTES the hand-outs: nbval runs
-``_build/student/notebooks/*.ipynb`` (written by ``make student``) instead of the full
-notebooks, while the book-build test executes the full notebooks (solutions included,
-each shown in its dropdown). So every cell still runs in ``make test``, non-solution
-cells twice as before, and no third execution is added.
+The order rule is what lets ``make test`` execute each notebook once: a hand-out is the
+book's run up to the first solution, so the book build (``tests/test_book.py``), which
+executes every notebook with its solutions, has already run every hand-out cell in the
+same order and state. The hand-outs themselves are written and checked here, not run.
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ def exercise_notebook():
                 outputs=[{"output_type": "execute_result", "data": {}}],
             ),
             md("::::{solution-end}\n::::", sol),
-            code("print(x.sum())"),
+            md("The end."),
         ],
         "metadata": {},
         "nbformat": 4,
@@ -88,12 +87,22 @@ def test_a_name_defined_only_in_a_solution_is_reported():
     nb = exercise_notebook()
     nb["cells"].append(code("print(doubled)"))
     problems = make_student.check(nb, "t.ipynb")
-    assert len(problems) == 1 and "'doubled'" in problems[0] and "cell 8" in problems[0]
+    assert len(problems) == 2, problems
+    assert "cell 8: a code cell after the first solution (cell 4)" in problems[0]
+    assert "'doubled'" in problems[1] and "cell 8" in problems[1]
 
 
-def test_a_name_redefined_outside_the_solution_is_fine():
+def test_any_code_after_a_solution_is_reported():
+    """Even code that uses no solution name: the solution could have mutated ``x``."""
     nb = exercise_notebook()
-    nb["cells"] += [code("doubled = x + x"), code("print(doubled)")]
+    nb["cells"] += [code("x += 1"), code("print(x)", tags=["hide-input"])]
+    problems = make_student.check(nb, "t.ipynb")
+    assert [p.split(":")[0] for p in problems] == ["t.ipynb, cell 8", "t.ipynb, cell 9"]
+
+
+def test_markdown_after_the_solutions_is_fine():
+    nb = exercise_notebook()
+    nb["cells"] += [md("## Further reading"), md("More.")]
     assert make_student.check(nb) == []
 
 
