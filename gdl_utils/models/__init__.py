@@ -6,6 +6,10 @@
   (chapter 3).
 - :mod:`~gdl_utils.models.autoencoder`: ``Autoencoder`` (plain, linear, denoising) and
   ``VAE`` for expression profiles ``(batch, n_features)`` (chapter 5).
+- :mod:`~gdl_utils.models.transformer`: ``TransformerConfig``, ``attention``,
+  ``Transformer`` (token ids ``(batch, L)`` -> ``(batch, L, d_model)``), ``MaskedLM``
+  and ``SequenceClassifier`` (chapter 7); positions in
+  :mod:`~gdl_utils.models.positions`.
 - :mod:`~gdl_utils.models.wrappers`: ``RCAveraged``, reverse-complement averaging of any
   model (chapter 3).
 - :mod:`~gdl_utils.models.registry`: ``register`` (every class above is registered, so
@@ -23,12 +27,24 @@ from .autoencoder import VAE, Autoencoder
 from .cnn import DeepBind, MultiTaskCNN
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
+from .transformer import (
+    MaskedLM,
+    SequenceClassifier,
+    Transformer,
+    TransformerConfig,
+    attention,
+)
 from .wrappers import RCAveraged, reverse_complement_onehot
 
 __all__ = [
     "VAE",
     "Autoencoder",
     "MLP",
+    "MaskedLM",
+    "SequenceClassifier",
+    "Transformer",
+    "TransformerConfig",
+    "attention",
     "MODELS",
     "DeepBind",
     "MultiTaskCNN",
