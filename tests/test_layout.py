@@ -66,6 +66,9 @@ LAYER_OF = {
     # chapter 6 (graphs)
     # chapter 7 (transformers)
     # chapter 8 (interpretation)
+    "attribution_methods": 4,
+    "attribution_scores": 4,
+    "modisco": 4,
 }
 # Modules that may import nothing from the package at all.
 LEAVES = {"_util", "plotting", "report"}
