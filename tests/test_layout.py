@@ -63,6 +63,7 @@ LAYER_OF = {
     "attribution": 4,
     "ctc": 4,
     # chapter 4 (RNNs, basecalling)
+    "order_task": 1,
     # chapter 6 (graphs)
     # chapter 7 (transformers)
     # chapter 8 (interpretation)

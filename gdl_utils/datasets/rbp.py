@@ -47,6 +47,8 @@ def parse_pum2(path, *, expected_rows: int | None = None) -> pd.DataFrame:
         A missing column, a label that is not TRUE/FALSE, a sequence of the wrong length
         or with letters outside ACGTN, or the wrong number of rows -- naming the file and
         the CSV line (header = line 1).
+
+    Used in: chapter 4 (notebook 04b, through :func:`load_pum2`).
     """
     path = Path(path)
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -99,6 +101,8 @@ def load_pum2(split: str = "train") -> pd.DataFrame:
     -------
     pandas.DataFrame
         See :func:`parse_pum2`; 17,713 / 4,881 / 7,475 rows.
+
+    Used in: chapter 4 (notebook 04b, DanQ on real data).
     """
     if split not in PUM2_SPLITS:
         raise ValueError(f"split must be one of {list(PUM2_SPLITS)}, got {split!r}")

@@ -4,6 +4,8 @@
   (chapter 2).
 - :mod:`~gdl_utils.models.cnn`: ``DeepBind`` and ``MultiTaskCNN`` (DeepSEA/Basset-like)
   (chapter 3).
+- :mod:`~gdl_utils.models.rnn`: ``ElmanRNN`` and ``GRUFromScratch`` (cells written out),
+  ``RecurrentClassifier`` (bidirectional GRU/LSTM) and ``DanQ`` (chapter 4).
 - :mod:`~gdl_utils.models.autoencoder`: ``Autoencoder`` (plain, linear, denoising) and
   ``VAE`` for expression profiles ``(batch, n_features)`` (chapter 5).
 - :mod:`~gdl_utils.models.transformer`: ``TransformerConfig``, ``attention``,
@@ -27,6 +29,7 @@ from .autoencoder import VAE, Autoencoder
 from .cnn import DeepBind, MultiTaskCNN
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
+from .rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
 from .transformer import (
     MaskedLM,
     SequenceClassifier,
@@ -46,7 +49,11 @@ __all__ = [
     "TransformerConfig",
     "attention",
     "MODELS",
+    "DanQ",
     "DeepBind",
+    "ElmanRNN",
+    "GRUFromScratch",
+    "RecurrentClassifier",
     "MultiTaskCNN",
     "Perceptron",
     "RCAveraged",
