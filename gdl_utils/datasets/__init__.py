@@ -16,6 +16,7 @@ from .fetching import (
     fetch_dataset,
     fetch_with_source,
 )
+from .genomes import load_ecoli_genome, load_ecoli_promoters, locate_in_genome
 from .logomaker_sets import (
     load_ars1_library,
     load_ars1_wildtype,
@@ -42,6 +43,9 @@ __all__ = [
     "list_datasets",
     "load_registry",
     "load_uci_promoters",
+    "load_ecoli_genome",
+    "load_ecoli_promoters",
+    "locate_in_genome",
     "load_uci_splice",
     "load_ars1_library",
     "load_ars1_wildtype",

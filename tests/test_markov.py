@@ -1,0 +1,61 @@
+"""gdl_utils.markov: bits per base of k-th order Markov models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdl_utils.markov import MarkovModel, as_codes, markov_bits_per_base
+
+
+def test_uniform_sequence_costs_two_bits(rng):
+    seq = rng.integers(0, 4, 200_000)
+    assert MarkovModel(0).fit(seq).bits_per_base(seq) == pytest.approx(2.0, abs=1e-3)
+    bits = markov_bits_per_base(seq[:100_000], seq[100_000:], orders=range(4))
+    assert all(b == pytest.approx(2.0, abs=0.01) for b in bits.values())
+    assert bits[3] > bits[0]  # more parameters, nothing to learn: overfitting costs
+
+
+def test_skewed_composition_matches_entropy(rng):
+    p = np.array([0.5, 0.25, 0.125, 0.125])
+    seq = rng.choice(4, size=100_000, p=p)
+    entropy = float(-(p * np.log2(p)).sum())  # 1.75 bits
+    assert MarkovModel(0).fit(seq).bits_per_base(seq) == pytest.approx(
+        entropy, abs=0.01
+    )
+
+
+def test_periodic_sequence_is_predicted_by_a_high_enough_order():
+    seq = "ACGGTCA" * 2000  # period 7; "A" is followed by C or by A (in "CAA")
+    low, high = MarkovModel(0).fit(seq), MarkovModel(2).fit(seq)
+    assert low.bits_per_base(seq) > 1.8
+    assert high.bits_per_base(seq) < 0.01  # two bases fix the phase
+    assert high.bits_per_base("ACGGTCAACGG") < 0.01  # a held-out copy
+
+
+def test_contexts_do_not_span_pieces():
+    model = MarkovModel(1, alpha=1e-9).fit(["AAAA", "CCCC"])
+    assert model.counts[0, 1] == 0 and model.counts[0, 0] == 3  # no A->C across pieces
+    probs = 2.0**model.log2_probs
+    np.testing.assert_allclose(probs.sum(1), 1.0)
+
+
+def test_same_positions_for_all_orders(rng):
+    seq = rng.integers(0, 4, 500)
+    m = MarkovModel(2).fit(seq)
+    assert len(m.log2_prob(seq)) == 498 and len(m.log2_prob(seq, start=8)) == 492
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="'N' at position 2"):
+        MarkovModel(1).fit("ACNT")
+    with pytest.raises(ValueError, match="code 4 at position 1"):
+        as_codes(np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match="call fit"):
+        MarkovModel(1).bits_per_base("ACGT")
+    with pytest.raises(ValueError, match="order must be <= 12"):
+        MarkovModel(13)
+    with pytest.raises(ValueError, match="start=1 is below the order 3"):
+        MarkovModel(3).fit("ACGTACGT").log2_prob("ACGTAC", start=1)
+    with pytest.raises(ValueError, match="alpha"):
+        MarkovModel(1, alpha=0)
