@@ -64,6 +64,7 @@ LAYER_OF = {
     "ctc": 4,
     # chapter 4 (RNNs, basecalling)
     "nanopore": 1,
+    "nanopore": 1,
     "order_task": 1,
     # chapter 6 (graphs)
     "link_prediction": 3,

@@ -6,6 +6,8 @@
   (chapter 3).
 - :mod:`~gdl_utils.models.rnn`: ``ElmanRNN`` and ``GRUFromScratch`` (cells written out),
   ``RecurrentClassifier`` (bidirectional GRU/LSTM) and ``DanQ`` (chapter 4).
+- :mod:`~gdl_utils.models.basecaller`: ``Basecaller``, a Bonito-like CTC model of raw
+  nanopore current ``(batch, 1, n_samples)`` -> ``(batch, steps, 5)`` (chapter 4).
 - :mod:`~gdl_utils.models.autoencoder`: ``Autoencoder`` (plain, linear, denoising) and
   ``VAE`` for expression profiles ``(batch, n_features)`` (chapter 5).
 - :mod:`~gdl_utils.models.transformer`: ``TransformerConfig``, ``attention``,
@@ -26,6 +28,7 @@ nothing from the package except :mod:`gdl_utils._util`.
 """
 
 from .autoencoder import VAE, Autoencoder
+from .basecaller import Basecaller
 from .cnn import DeepBind, MultiTaskCNN
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
@@ -40,6 +43,7 @@ from .transformer import (
 from .wrappers import RCAveraged, reverse_complement_onehot
 
 __all__ = [
+    "Basecaller",
     "VAE",
     "Autoencoder",
     "MLP",

@@ -1,0 +1,102 @@
+"""A small Bonito-like basecaller: raw current -> scores over {blank, A, C, G, T}.
+
+Strided convolutions summarise the signal (total stride 5: one output step per 5
+samples, about two steps per base at 4 kHz and ~450 bases/s), a bidirectional GRU reads
+the steps in both directions, and a linear layer scores blank + 4 bases. Training uses
+the CTC loss (Graves et al. 2006), which sums over every alignment of the label to the
+steps, so no per-sample segmentation is needed (DeepNano, Chiron, Bonito).
+
+Used in: ch. 4 (CTC basecalling).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .registry import register
+
+__all__ = ["Basecaller"]
+
+
+@register
+class Basecaller(nn.Module):
+    """Conv1d stack -> BiGRU -> linear; ``n_outputs`` = blank + 4 bases.
+
+    Parameters
+    ----------
+    channels : output channels of each Conv1d (input: 1 channel of current)
+    kernels, strides : kernel size and stride of each Conv1d (total stride = product)
+    hidden : GRU units per direction
+    n_outputs : output classes, 5 = blank, A, C, G, T (blank is class 0)
+
+    Shapes: ``forward`` (batch, 1, n_samples) -> (batch, steps, n_outputs) logits with
+    ``steps = output_lengths(n_samples)``.
+
+    Used in: ch. 4 (CTC basecalling).
+    """
+
+    def __init__(
+        self,
+        channels: tuple = (4, 16, 64),
+        kernels: tuple = (5, 5, 19),
+        strides: tuple = (1, 1, 5),
+        hidden: int = 64,
+        n_outputs: int = 5,
+    ):
+        super().__init__()
+        if not len(channels) == len(kernels) == len(strides) > 0:
+            raise ValueError(
+                f"Basecaller: channels, kernels and strides need one entry per layer,"
+                f" got {len(channels)}, {len(kernels)}, {len(strides)}"
+            )
+        layers, c_in = [], 1
+        for c, k, s in zip(channels, kernels, strides):
+            layers += [nn.Conv1d(c_in, c, k, stride=s, padding=k // 2), nn.SiLU()]
+            c_in = c
+        self.conv = nn.Sequential(*layers)
+        self.rnn = nn.GRU(c_in, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, n_outputs)
+        self.ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+
+    def output_lengths(self, n_samples: torch.Tensor) -> torch.Tensor:
+        """(batch,) int64 output steps for (batch,) input samples (conv arithmetic)."""
+        n = torch.as_tensor(n_samples, dtype=torch.int64)
+        for layer in self.conv:
+            if isinstance(layer, nn.Conv1d):
+                k, s, p = layer.kernel_size[0], layer.stride[0], layer.padding[0]
+                n = torch.div(n + 2 * p - k, s, rounding_mode="floor") + 1
+        return n
+
+    def forward(self, signal: torch.Tensor) -> torch.Tensor:
+        if signal.dim() != 3 or signal.shape[1] != 1:
+            raise ValueError(
+                f"Basecaller: signal must be (batch, 1, n_samples), got"
+                f" {tuple(signal.shape)}"
+            )
+        h = self.conv(signal)  # (batch, channels, steps)
+        h, _ = self.rnn(h.transpose(1, 2))  # (batch, steps, 2 * hidden)
+        return self.out(h)  # (batch, steps, n_outputs) logits
+
+    def log_probs(self, signal: torch.Tensor) -> torch.Tensor:
+        """(batch, steps, n_outputs) float32 log-probabilities (also under autocast)."""
+        return F.log_softmax(self(signal).float(), dim=-1)
+
+    def training_step(self, batch) -> torch.Tensor:
+        """CTC loss of a ``(signal, targets, input_lengths, target_lengths)`` batch.
+
+        targets (batch, S) int64 codes 1..4 padded with 0; lengths (batch,) in samples
+        and bases.
+        """
+        signal, targets, n_samples, target_lengths = batch
+        log_probs = self.log_probs(signal).transpose(0, 1)  # (steps, batch, classes)
+        steps = self.output_lengths(n_samples).to(log_probs.device)
+        return self.ctc(
+            log_probs, targets.long(), steps, target_lengths.long().to(steps.device)
+        )
+
+    def predict_step(self, batch) -> torch.Tensor:
+        """(batch, steps, n_outputs) float32 log-probabilities of a batch's signal."""
+        signal = batch[0] if isinstance(batch, (tuple, list)) else batch
+        return self.log_probs(signal)

@@ -1,0 +1,106 @@
+"""The Bonito-like basecaller: shapes, CTC loss on every device, learning a toy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gdl_utils import ctc
+from gdl_utils.models import MODELS, build_model, count_parameters, model_config
+from gdl_utils.models.basecaller import Basecaller
+from gdl_utils.runtime import autocast, resolve_precision
+from gdl_utils.training import fit, predict, set_seed
+
+LEVELS = np.array([0.0, -1.5, -0.5, 0.5, 1.5])  # current of A, C, G, T (index 1..4)
+
+
+def toy_batches(rng, n_batches, batch_size=16, n_samples=120):
+    """Squiggles: bases (no two equal neighbours) of 6-10 samples at a level each."""
+    batches = []
+    for _ in range(n_batches):
+        signal = np.zeros((batch_size, 1, n_samples), np.float32)
+        labels = []
+        for i in range(batch_size):
+            bases, pos = [], 0
+            while True:
+                b = int(rng.integers(1, 5))
+                while bases and b == bases[-1]:
+                    b = int(rng.integers(1, 5))
+                width = int(rng.integers(6, 11))
+                if pos + width > n_samples:
+                    break
+                signal[i, 0, pos : pos + width] = LEVELS[b]
+                bases.append(b)
+                pos += width
+            signal[i, 0, pos:] = LEVELS[bases[-1]]
+            labels.append(bases)
+        signal += 0.2 * rng.normal(size=signal.shape).astype(np.float32)
+        lengths = torch.tensor([len(x) for x in labels])
+        targets = torch.zeros(batch_size, int(lengths.max()), dtype=torch.int64)
+        for i, x in enumerate(labels):
+            targets[i, : len(x)] = torch.tensor(x)
+        n = torch.full((batch_size,), n_samples, dtype=torch.int64)
+        batches.append((torch.as_tensor(signal), targets, n, lengths))
+    return batches
+
+
+def small():
+    return Basecaller(channels=(4, 16), kernels=(5, 9), strides=(1, 3), hidden=24)
+
+
+def test_shapes_lengths_and_registry():
+    model = Basecaller()
+    assert 60_000 < count_parameters(model) < 80_000  # the recipe's ~70k
+    out = model(torch.randn(3, 1, 1000))
+    assert out.shape == (3, 200, 5)
+    assert model.output_lengths(torch.tensor([1000, 999])).tolist() == [200, 200]
+    assert (
+        small().output_lengths(torch.tensor([120])).item()
+        == small()(torch.randn(1, 1, 120)).shape[1]
+    )
+    assert MODELS["Basecaller"] is Basecaller
+    rebuilt = build_model(model_config(small()))
+    assert count_parameters(rebuilt) == count_parameters(small())
+    assert rebuilt.output_lengths(torch.tensor([120])).item() == 40  # stride 3
+    with pytest.raises(ValueError, match=r"\(batch, 1, n_samples\), got \(3, 1000\)"):
+        model(torch.randn(3, 1000))
+    with pytest.raises(ValueError, match="one entry per layer"):
+        Basecaller(channels=(4, 16), kernels=(5,), strides=(1, 5))
+
+
+def test_ctc_loss_and_gradients_are_finite_on_every_device(device):
+    set_seed(0)
+    model = small().to(device)
+    batch = [t.to(device) for t in toy_batches(np.random.default_rng(0), 1)[0]]
+    precision = resolve_precision(device)
+    with autocast(device, precision):
+        log_probs = model.log_probs(batch[0])
+        loss = model.training_step(batch)
+    assert log_probs.dtype == torch.float32  # also under bf16 / fp16 autocast
+    assert loss.dtype == torch.float32 and torch.isfinite(loss) and loss > 0
+    loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert sum(g.abs().sum() for g in grads) > 0
+    # int32 lengths and targets (as some pipelines give) work the same
+    as32 = [batch[0]] + [t.int() for t in batch[1:]]
+    with autocast(device, precision):
+        assert torch.isclose(model.training_step(as32), loss.detach(), rtol=1e-3)
+
+
+def test_a_small_basecaller_learns_a_toy(device):
+    rng = np.random.default_rng(1)
+    train, val = toy_batches(rng, 12), toy_batches(rng, 2)
+    set_seed(1)
+    model = small()
+    hist = fit(model, train, val, epochs=15, lr=1e-2, optimizer="adam",
+               device=device, seed=1, verbose=False)  # fmt: skip
+    df = hist.to_frame()
+    assert df["val_loss"].iloc[-1] < 0.2 * df["val_loss"].iloc[0]
+    log_probs = predict(model, val)  # (32, steps, 5), every batch the same length
+    truth = ["".join(ctc.LABELS[k] for k in t[:n]) for b in val
+             for t, n in zip(b[1].tolist(), b[3].tolist())]  # fmt: skip
+    greedy = [ctc.greedy_decode(x) for x in log_probs]
+    ids = ctc.identities(greedy, truth)
+    assert np.median(ids) > 0.9, f"median identity {np.median(ids):.2f}"

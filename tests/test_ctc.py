@@ -1,0 +1,87 @@
+"""CTC decoding and read identity (chapter 4.3)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from fast_ctc_decode import viterbi_search
+
+from gdl_utils import ctc
+
+
+def one_hot_path(path, eps=1e-4):
+    """(steps, 5) log-probabilities that put almost all mass on ``path``."""
+    probs = np.full((len(path), 5), eps, dtype=np.float32)
+    probs[np.arange(len(path)), path] = 1 - 4 * eps
+    return np.log(probs)
+
+
+def test_greedy_collapses_repeats_then_drops_blanks():
+    # A A blank A C C blank blank G T T -> A A C G T (the blank separates the two As)
+    lp = one_hot_path([1, 1, 0, 1, 2, 2, 0, 0, 3, 4, 4])
+    assert ctc.greedy_decode(lp) == "AACGT"
+    assert ctc.greedy_decode(one_hot_path([0, 0, 0])) == ""
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_greedy_properties_on_random_scores(seed):
+    rng = np.random.default_rng(seed)
+    lp = rng.normal(size=(200, 5)).astype(np.float32)
+    lp -= np.log(np.exp(lp).sum(1, keepdims=True))
+    seq = ctc.greedy_decode(lp)
+    path = lp.argmax(1)
+    assert set(seq) <= set("ACGT")
+    assert len(seq) <= (path != 0).sum()  # never longer than the non-blank steps
+    assert seq == viterbi_search(np.exp(lp), ctc.LABELS)[0]  # the library agrees
+    collapsed = [k for k, _ in itertools.groupby(path.tolist())]
+    assert seq == "".join(ctc.LABELS[k] for k in collapsed if k)
+    # stretching time (every step twice) changes no label sequence
+    assert ctc.greedy_decode(np.repeat(lp, 2, axis=0)) == seq
+
+
+def test_beam_search_recovers_the_label_that_the_best_path_misses():
+    # two steps; each A with p 0.4 and blank with 0.6: best path = blank blank = "",
+    # but P("A") = 0.4*0.6 + 0.6*0.4 + 0.4*0.4 = 0.64 > P("") = 0.36
+    probs = np.array([[0.6, 0.4, 0, 0, 0]] * 2, dtype=np.float32) + 1e-6
+    lp = np.log(probs / probs.sum(1, keepdims=True))
+    assert ctc.greedy_decode(lp) == ""
+    assert ctc.beam_decode(lp, beam_size=5, beam_cut_threshold=0.0) == "A"
+    with pytest.raises(ValueError, match="log-probabilities"):
+        ctc.beam_decode(np.zeros((3, 5)) + 5.0)
+    with pytest.raises(ValueError, match=r"\(steps, 5\)"):
+        ctc.greedy_decode(np.zeros((3, 4)))
+
+
+def test_identity_matches_over_alignment_columns():
+    assert ctc.identity("ACGTACGT", "ACGTACGT") == 1.0
+    assert ctc.identity("ACGAACGT", "ACGTACGT") == 7 / 8  # one mismatch
+    assert ctc.identity("ACGTACG", "ACGTACGT") == 7 / 8  # one deletion
+    assert ctc.identity("ACGTTACGT", "ACGTACGT") == 8 / 9  # one insertion: 9 columns
+    assert ctc.identity("", "ACGT") == 0.0
+    with pytest.raises(ValueError, match="reference sequence is empty"):
+        ctc.identity("A", "")
+    np.testing.assert_allclose(
+        ctc.identities(["ACGT", "AC"], ["ACGT", "ACGT"]), [1.0, 0.5]
+    )
+    with pytest.raises(ValueError, match="2 reads but 1 references"):
+        ctc.identities(["A", "C"], ["A"])
+
+
+def test_interval_identities_from_one_alignment():
+    rng = np.random.default_rng(3)
+    ref = "".join(rng.choice(list("ACGT"), 300))
+    read = ref[50:120] + ref[120:200].replace("A", "C", 3) + ref[200:250]
+    ids = ctc.interval_identities(read, ref, [(60, 110), (120, 200), (210, 240)])
+    assert ids[0] == 1.0 and ids[2] == 1.0
+    assert ids[1] == pytest.approx(1 - 3 / 80)  # three mismatches in 80 columns
+    assert np.isnan(ctc.interval_identities(read, ref, [(0, 40)]))[0]
+
+
+def test_alignment_counts_by_kind():
+    assert ctc.alignment_counts("ACGTTACGT", "ACGTACGT") == {
+        "match": 8, "mismatch": 0, "insertion": 1, "deletion": 0,
+    }  # fmt: skip
+    assert ctc.alignment_counts("ACGACGT", "ACGTACGT")["deletion"] == 1
+    assert ctc.alignment_counts("", "ACG")["deletion"] == 3
