@@ -4,9 +4,8 @@ TF-MoDISco cuts *seqlets* (short windows of high total attribution) out of many
 attribution maps, clusters them by the similarity of their hypothetical contributions
 and aggregates each cluster into a pattern. :func:`run_modisco` calls
 ``modiscolite.tfmodisco.TFMoDISco`` and returns every pattern as a
-:class:`~gdl_utils.motifs.Motif` (base counts of its seqlets, trimmed to the columns that
-carry contribution), ready for :func:`gdl_utils.motif_match.tomtom` and
-:func:`gdl_utils.motif_recovery.recovery_table`.
+:class:`~gdl_utils.motifs.Motif` (base counts of its seqlets, trimmed to the columns
+that carry contribution), ready for :func:`gdl_utils.motif_match.tomtom`.
 
 modisco-lite compiles its numba kernels on first use in every process (it caches them
 on disk only when it may fork compiler processes, which one numba thread does not
