@@ -44,9 +44,9 @@ def parse_pum2(path, *, expected_rows: int | None = None) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        A missing column, a label that is not TRUE/FALSE, a sequence of the wrong length
-        or with letters outside ACGTN, or the wrong number of rows -- naming the file and
-        the CSV line (header = line 1).
+        A missing column, a label that is not TRUE/FALSE, a sequence of the wrong
+        length or with letters outside ACGTN, or the wrong number of rows -- naming the
+        file and the CSV line (header = line 1).
 
     Used in: chapter 4 (notebook 04b, through :func:`load_pum2`).
     """
