@@ -14,6 +14,9 @@
   ``Transformer`` (token ids ``(batch, L)`` -> ``(batch, L, d_model)``), ``MaskedLM``
   and ``SequenceClassifier`` (chapter 7); positions in
   :mod:`~gdl_utils.models.positions`.
+- :mod:`~gdl_utils.models.gnn`: ``GCNLayer`` (the graph convolution written out),
+  ``GCN`` (node classifier; hand-written or PyTorch Geometric layers) and
+  ``GraphAutoencoder`` (link prediction) (chapter 6).
 - :mod:`~gdl_utils.models.wrappers`: ``RCAveraged``, reverse-complement averaging of any
   model (chapter 3).
 - :mod:`~gdl_utils.models.registry`: ``register`` (every class above is registered, so
@@ -24,12 +27,14 @@ Every sequence model takes one-hot DNA ``(batch, 4, length)`` and returns ``(bat
 n_outputs)`` logits or values; the autoencoders take and return expression profiles
 ``(batch, n_features)``. Shared vocabulary: ``n_outputs`` is the output width,
 ``global_pool`` the pooling over positions ("max", "avg", "maxavg"). Models import
-nothing from the package except :mod:`gdl_utils._util`.
+nothing from the package except :mod:`gdl_utils._util` (and the graph models
+:mod:`gdl_utils.graphs`, for the one graph validator).
 """
 
 from .autoencoder import VAE, Autoencoder
 from .basecaller import Basecaller
 from .cnn import DeepBind, MultiTaskCNN
+from .gnn import GCN, GCNLayer, GraphAutoencoder
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
 from .rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
@@ -55,6 +60,9 @@ __all__ = [
     "MODELS",
     "DanQ",
     "DeepBind",
+    "GCN",
+    "GCNLayer",
+    "GraphAutoencoder",
     "ElmanRNN",
     "GRUFromScratch",
     "RecurrentClassifier",
