@@ -11,9 +11,7 @@ bits per base.
 - :class:`GenomeWindows`: fresh windows at every pass as dict batches ``{"input_ids",
   "labels"}`` (labels -100 = not scored); each ``torchrun`` process reads its own
   shard. :func:`lm_step` turns a batch into a loss (``fit(step=lm_step)``).
-- :func:`causal_bits_per_base`: a causal LM's ``-log2 p(base | preceding bases)`` on a
-  held-out region, the same quantity as a Markov model's
-  (:mod:`gdl_utils.markov`).
+- Evaluation (bits per base on a held-out region): :mod:`gdl_utils.lm_eval`.
 
 Token ids are those of :class:`gdl_utils.tokenizers.NucleotideTokenizer` (base code +
 4) or of a non-overlapping :class:`~gdl_utils.tokenizers.KmerTokenizer`.
@@ -23,15 +21,12 @@ Used in: chapter 7.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import distributed as dist
 from ._util import check_fraction, check_int
-from .runtime import get_device
 from .tokenizers import MASK_ID, N_SPECIAL
 from .training import make_loader
 
@@ -42,8 +37,6 @@ __all__ = [
     "mask_tokens",
     "lm_step",
     "GenomeWindows",
-    "causal_log2_probs",
-    "causal_bits_per_base",
 ]
 IGNORE = -100
 
@@ -69,7 +62,6 @@ def sample_windows(
     tokens: np.ndarray,
     n: int,
     length: int,
-    *,
     exclude: np.ndarray | None = None,
     seed: int | None = None,
 ) -> np.ndarray:
@@ -188,8 +180,11 @@ class GenomeWindows:
 
     Parameters
     ----------
-    tokens : (L,) token ids of the genome
+    tokens : (L,) nucleotide token ids of the genome (base code + 4)
     n_windows, length : windows per pass and tokens per window
+    k : read each window as ``length`` non-overlapping k-mers (ids of
+        ``KmerTokenizer(k)``; ``k * length`` bases per window) instead of bases
+    both_strands : reverse-complement a random half of the windows
     batch_size : global batch (all processes together), divisible by the world size
     exclude : (L,) bool, regions no window may touch
     vocab_size : needed for ``"mlm"`` (random replacement tokens)
@@ -200,7 +195,8 @@ class GenomeWindows:
 
     def __init__(
         self, tokens, n_windows, length, batch_size, *, exclude=None,
-        objective="causal", mask_rate=0.15, vocab_size=None, seed=0,
+        objective="causal", mask_rate=0.15, vocab_size=None, seed=0, k=1,
+        both_strands=False,
     ):  # fmt: skip
         check_int(seed, "GenomeWindows: seed")
         if objective not in ("causal", "mlm"):
@@ -208,6 +204,8 @@ class GenomeWindows:
         self.tokens, self.exclude, self.objective = tokens, exclude, objective
         self.n_windows, self.length = n_windows, length
         self.mask_rate, self.vocab_size, self.seed = mask_rate, vocab_size, seed
+        self.k = check_int(k, "GenomeWindows: k", minimum=1)
+        self.both_strands = both_strands
         world = dist.world_size()
         if batch_size % world:
             raise ValueError(
@@ -219,8 +217,14 @@ class GenomeWindows:
     def batch(self, seed: int) -> dict[str, torch.Tensor]:
         """All windows of one pass as one dict of (n_windows, length) tensors."""
         w = sample_windows(
-            self.tokens, self.n_windows, self.length, exclude=self.exclude, seed=seed
+            self.tokens, self.n_windows, self.length * self.k, self.exclude, seed
         )
+        if self.both_strands:  # complement of id t is 11 - t (A=4 <-> T=7)
+            flip = np.random.default_rng([seed, 1]).random(len(w)) < 0.5
+            w[flip] = 11 - w[flip, ::-1]
+        if self.k > 1:  # ids of KmerTokenizer(k): 8 + index of the k-mer
+            powers = 4 ** np.arange(self.k - 1, -1, -1)
+            w = (w - N_SPECIAL).reshape(len(w), self.length, self.k) @ powers + 8
         if self.objective == "causal":
             return causal_lm_batch(w)
         return mask_tokens(w, self.mask_rate, vocab_size=self.vocab_size, seed=seed)
@@ -234,54 +238,3 @@ class GenomeWindows:
 
     def __len__(self) -> int:
         return -(-self.n_windows // (self.batch_size * dist.world_size()))
-
-
-@torch.no_grad()
-def causal_log2_probs(
-    model, tokens, *, window: int, batch_size: int = 64, device=None
-) -> np.ndarray:
-    """(L - window // 2, 4) log2 probabilities of the 4 bases at every position of a
-    held-out region from ``window // 2`` on, each predicted from at least ``window //
-    2`` preceding tokens.
-
-    Windows of ``window`` tokens step by ``window // 2``; each scores its second half
-    (the tail uses one last window ending at the region's end). The distribution is
-    renormalised over the DNA tokens ``4..7`` (nucleotide tokens).
-
-    Used in: chapter 7.
-    """
-    tokens = np.asarray(tokens, dtype=np.int64)
-    window = check_int(window, "causal_log2_probs: window", minimum=2)
-    half = window // 2
-    if len(tokens) < window:
-        raise ValueError(
-            f"causal_log2_probs: region of {len(tokens)} tokens < window={window}"
-        )
-    device = get_device(device)
-    starts = list(range(0, len(tokens) - window + 1, half))
-    if starts[-1] + window < len(tokens):
-        starts.append(len(tokens) - window)
-    out = np.zeros((len(tokens), 4))
-    model.eval().to(device)
-    for b in range(0, len(starts), batch_size):
-        s = np.asarray(starts[b : b + batch_size])
-        x = torch.as_tensor(tokens[s[:, None] + np.arange(window)], device=device)
-        logits = model(x)[:, :-1, N_SPECIAL : N_SPECIAL + 4].float()  # predicts i + 1
-        logp = torch.log_softmax(logits, -1).cpu().numpy() / math.log(2)
-        for row, start in zip(logp, s):  # position start + 1 + j <- logits j
-            out[start + half : start + window] = row[half - 1 :]
-    return out[half:]
-
-
-def causal_bits_per_base(model, tokens, *, window: int, **kwargs) -> float:
-    """Mean ``-log2 p(base | >= window // 2 preceding bases)`` on a region of
-    nucleotide tokens (ids 4..7): :func:`causal_log2_probs` at the true bases.
-
-    Used in: chapter 7.
-    """
-    tokens = np.asarray(tokens, dtype=np.int64)
-    logp = causal_log2_probs(model, tokens, window=window, **kwargs)
-    truth = tokens[window // 2 :] - N_SPECIAL
-    if truth.min() < 0 or truth.max() > 3:
-        raise ValueError("causal_bits_per_base: tokens must be nucleotide ids 4..7")
-    return float(-logp[np.arange(len(truth)), truth].mean())

@@ -30,11 +30,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a source checkout
 
 from gdl_utils import distributed as dist  # noqa: E402
+from gdl_utils.lm_eval import causal_bits_per_base
 from gdl_utils.markov import as_codes  # noqa: E402
 from gdl_utils.models import MaskedLM, TransformerConfig  # noqa: E402
 from gdl_utils.pretrain import (  # noqa: E402
     GenomeWindows,
-    causal_bits_per_base,
     causal_lm_batch,
     lm_step,
     region_mask,

@@ -64,12 +64,12 @@ LAYER_OF = {
     "ctc": 4,
     # chapter 4 (RNNs, basecalling)
     "nanopore": 1,
-    "nanopore": 1,
     "order_task": 1,
     # chapter 6 (graphs)
     "link_prediction": 3,
     # chapter 7 (transformers)
     "markov": 3,
+    "lm_eval": 3,
     # chapter 8 (interpretation)
     "attribution_methods": 4,
     "attribution_scores": 4,

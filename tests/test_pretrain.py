@@ -6,18 +6,19 @@ import numpy as np
 import pytest
 import torch
 
+from gdl_utils.lm_eval import causal_bits_per_base
 from gdl_utils.markov import MarkovModel
 from gdl_utils.models import MaskedLM, TransformerConfig
 from gdl_utils.pretrain import (
     GenomeWindows,
-    causal_bits_per_base,
     causal_lm_batch,
     lm_step,
     mask_tokens,
     region_mask,
     sample_windows,
 )
-from gdl_utils.tokenizers import MASK_ID
+from gdl_utils.strands import reverse_complement
+from gdl_utils.tokenizers import MASK_ID, KmerTokenizer, NucleotideTokenizer
 from gdl_utils.training import fit
 
 
@@ -113,3 +114,19 @@ def test_lm_step_ignores_unscored_positions():
     )
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
     assert 0 <= logs["acc"].item() <= 1
+
+
+def test_kmer_windows_on_both_strands_are_genome_substrings():
+    rng = np.random.default_rng(2)
+    genome = "".join(rng.choice(list("ACGT"), 3000))
+    tokens = NucleotideTokenizer().encode(genome)
+    data = GenomeWindows(tokens, 200, 10, 50, k=3, both_strands=True, seed=0)
+    batch = data.batch(0)
+    kmers = KmerTokenizer(3)
+    strands = []
+    for row in batch["input_ids"].numpy():
+        text = kmers.decode(row)
+        assert len(text) == 30
+        strands.append(text in genome)
+        assert text in genome or reverse_complement(text) in genome
+    assert 0.3 < np.mean(strands) < 0.7  # both strands are drawn
