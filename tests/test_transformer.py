@@ -231,3 +231,40 @@ def test_bad_input_is_named():
         Transformer({"vocab_size": 4, "max_len": 8, "d_head": 3})
     with pytest.raises(ValueError, match="pool must be one of"):
         SequenceClassifier(config(), 2, pool="avg")
+
+
+def test_conv_transformer_shapes_checkpoint_and_errors(tmp_path, device):
+    from gdl_utils.models.hybrid import ConvTransformer
+
+    torch.manual_seed(0)
+    model = ConvTransformer(2, max_length=64, patch=4, position="rotary").to(device)
+    x = F.one_hot(torch.randint(0, 4, (3, 64)), 4).transpose(1, 2).float().to(device)
+    out, maps = model.eval()(x, need_weights=True)
+    assert out.shape == (3, 2) and maps[0].shape == (3, 4, 16, 16)
+    back = load_model(save_checkpoint(model, tmp_path / "ct.pt"), device=device)
+    torch.testing.assert_close(back(x), model(x))
+    with pytest.raises(ValueError, match=r"expected input \(batch, 4, L\)"):
+        model(x[:, :3])
+    with pytest.raises(ValueError, match=r"length 72 is outside \[4, 64\]"):
+        model(torch.zeros(1, 4, 72, device=device))
+    with pytest.raises(ValueError, match="padding_mask must be bool"):
+        model(x, padding_mask=torch.zeros(3, 64, device=device))
+
+
+@pytest.mark.parametrize("position", ["learned", "rotary"])
+def test_conv_transformer_padding_and_relative_positions(device, position):
+    from gdl_utils.models.hybrid import ConvTransformer
+
+    torch.manual_seed(0)
+    model = ConvTransformer(1, 64, kernel_size=1, patch=4, position=position)
+    model = model.to(device).eval()
+    content = F.one_hot(torch.randint(0, 4, (2, 24)), 4).transpose(1, 2).float()
+    left, right = torch.zeros(2, 4, 64), torch.zeros(2, 4, 64)  # N = padding
+    left[:, :, :24], right[:, :, 40:] = content, content
+    a, b = model(left.to(device)), model(right.to(device))
+    alone = model(content.to(device))  # no padding at all
+    torch.testing.assert_close(a, alone, atol=1e-5, rtol=1e-4)  # padding is ignored
+    if position == "rotary":  # only offsets matter: moving the content changes nothing
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+    else:
+        assert (a - b).abs().max() > 1e-4

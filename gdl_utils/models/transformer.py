@@ -159,10 +159,19 @@ class Transformer(_StoresConfig, nn.Module):
         padding_mask = check_tokens(
             self.config, tokens, padding_mask, type(self).__name__
         )
-        x = self.tok_emb(tokens)  # (B, L, D)
-        L = tokens.shape[1]
+        return self.encode(self.tok_emb(tokens), padding_mask, need_weights)
+
+    def encode(self, x, padding_mask=None, need_weights=False):
+        """The same from embeddings ``x (B, L, d_model)`` (e.g. a convolution's output,
+        as in Enformer); positions are added here."""
+        L = x.shape[1]
+        if x.dim() != 3 or x.shape[2] != self.config.d_model or L > self.config.max_len:
+            raise ValueError(
+                f"Transformer.encode: x must be (batch, L <= {self.config.max_len},"
+                f" {self.config.d_model}), got {tuple(x.shape)}"
+            )
         if self.config.position == "learned":
-            x = x + self.pos_emb(torch.arange(L, device=tokens.device))  # + (L, D)
+            x = x + self.pos_emb(torch.arange(L, device=x.device))  # + (L, D)
         elif self.config.position == "sinusoidal":
             x = x + self.pos_table[:L]
         x = self.drop(x)
