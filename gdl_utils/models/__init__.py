@@ -13,7 +13,8 @@
 - :mod:`~gdl_utils.models.transformer`: ``TransformerConfig``, ``attention``,
   ``Transformer`` (token ids ``(batch, L)`` -> ``(batch, L, d_model)``), ``MaskedLM``
   and ``SequenceClassifier`` (chapter 7); positions in
-  :mod:`~gdl_utils.models.positions`.
+  :mod:`~gdl_utils.models.positions`; :mod:`~gdl_utils.models.hybrid`:
+  ``ConvTransformer``, a convolution stem + transformer for ``(batch, 4, L)`` DNA.
 - :mod:`~gdl_utils.models.gnn`: ``GCNLayer`` (the graph convolution written out),
   ``GCN`` (node classifier; hand-written or PyTorch Geometric layers) and
   ``GraphAutoencoder`` (link prediction) (chapter 6).
@@ -35,6 +36,7 @@ from .autoencoder import VAE, Autoencoder
 from .basecaller import Basecaller
 from .cnn import DeepBind, MultiTaskCNN
 from .gnn import GCN, GCNLayer, GraphAutoencoder
+from .hybrid import ConvTransformer
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .registry import MODELS, build_model, count_parameters, model_config, register
 from .rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
@@ -52,6 +54,7 @@ __all__ = [
     "VAE",
     "Autoencoder",
     "MLP",
+    "ConvTransformer",
     "MaskedLM",
     "SequenceClassifier",
     "Transformer",
