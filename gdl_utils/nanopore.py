@@ -98,7 +98,10 @@ class Chunks:
 
     @staticmethod
     def concat(parts) -> Chunks:
-        """One :class:`Chunks` of several, in order. Used in: ch. 4 (CTC basecalling)."""
+        """One :class:`Chunks` of several, in order.
+
+        Used in: ch. 4 (CTC basecalling).
+        """
         parts = list(parts)
         if not parts:
             raise ValueError("Chunks.concat: no chunks to concatenate")

@@ -1,9 +1,9 @@
 """Notebook 04c's basecalling claim at three more seeds (chapter 4.3).
 
-The notebook trains one seed; here the same recipe (its ``Scale knobs``, checked below)
-is trained with seeds 1, 2 and 3 on the same region split, and each must meet the
-notebook's targets: median greedy identity >= 0.65 on the held-out region and beam
-search >= greedy. About 150 CPU seconds in all (one thread).
+The notebook trains seed 0; here the same recipe (its ``Scale knobs``, checked below)
+is trained with seeds 1 and 2 on the same region split (three seeds with the notebook),
+and each must meet the notebook's targets: median greedy identity >= 0.65 on the
+held-out region and beam search >= greedy. About 160 CPU seconds (one thread).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ NOTEBOOK = pathlib.Path(__file__).parents[1] / "notebooks/04c_ctc_basecalling.ip
 KNOBS = {
     "CHUNK_LEN": 1_000,
     "BATCH_SIZE": 48,
-    "EPOCH_LRS": [1e-2] * 3 + [1e-3],
+    "EPOCH_LRS": [1e-2] * 4 + [3e-3, 1e-3],
     "HIDDEN": 64,
     "TEST_START": 38_800,
     "TRAIN_END": 38_780,
@@ -77,7 +77,7 @@ def split(tmp_path_factory):
 
 @needs_mirror
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_basecaller_meets_the_target_at_other_seeds(split, seed):
     train, val, test = split
     train_batches = ctc_batches(train, KNOBS["BATCH_SIZE"], seed=seed)
