@@ -13,6 +13,9 @@
   does not explain the trained model.
 - :func:`rc_agreement`: a strand-symmetric model must give ``rc(map(x))`` for
   ``rc(x)``.
+- :func:`map_agreement`: Spearman correlation of a predicted single-base effect map
+  with a measured one (a saturation-mutagenesis MPRA) over the measured substitutions,
+  and the same statistic after shuffling the positions of the prediction.
 
 Used in: chapter 8 (notebooks 08a and 08c).
 """
@@ -27,9 +30,10 @@ import torch
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score
 
-from ._util import as_numpy, check_int
+from ._util import as_numpy, check_int, code_matrix
 
 __all__ = [
+    "map_agreement",
     "position_importance",
     "random_attribution",
     "randomized_copy",
@@ -218,3 +222,76 @@ def rc_agreement(attr_x, attr_rc) -> np.ndarray:
     b = b - b.mean(axis=1, keepdims=True)
     den = np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1))
     return (a * b).sum(axis=1) / np.where(den > 0, den, 1.0)
+
+
+def _alt_triplets(effects, ref: np.ndarray) -> np.ndarray:
+    """(L, 3): the three substitutions of every position, in A, C, G, T order."""
+    alt = np.ones((4, len(ref)), dtype=bool)
+    alt[ref, np.arange(len(ref))] = False
+    return effects.T[alt.T].reshape(len(ref), 3)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra, rb = rankdata(a), rankdata(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    den = np.sqrt((ra**2).sum() * (rb**2).sum())
+    return float((ra * rb).sum() / den) if den > 0 else 0.0
+
+
+def map_agreement(
+    predicted, measured, sequence: str, *, n_shuffles: int = 1000, seed=None
+) -> tuple[float, np.ndarray]:
+    """Spearman agreement of a predicted and a measured (4, L) single-base effect map.
+
+    Parameters
+    ----------
+    predicted : (4, L) finite predicted effects (reference-base entries are ignored)
+    measured : (4, L), NaN where not measured (``datasets.mpra.element_effects``)
+    sequence : the reference, L letters; positions with ``N`` are left out
+    n_shuffles, seed : number of shuffled-position controls, and their seed
+
+    Returns
+    -------
+    rho : Spearman correlation over the measured substitutions
+    null : (n_shuffles,) the same statistic after permuting the positions of the
+        prediction (each position's three substitutions move together, in A, C, G, T
+        order): it keeps how the prediction is distributed and destroys *where*.
+
+    ValueError for maps that are not (4, L), a non-finite prediction, a letter outside
+    ACGTN, fewer than 3 measured substitutions, or a constant prediction.
+
+    Used in: chapter 8 (08c: PWM and CNN predictions against the Kircher MPRA).
+    """
+    pred = as_numpy(predicted, np.float64)
+    meas = as_numpy(measured, np.float64)
+    length = len(sequence)
+    for name, a in (("predicted", pred), ("measured", meas)):
+        if a.shape != (4, length):
+            raise ValueError(
+                f"map_agreement: {name} has shape {a.shape}, expected (4, {length}) "
+                "for the sequence"
+            )
+    if not np.isfinite(pred).all():
+        raise ValueError("map_agreement: predicted contains NaN or inf")
+    known = np.array([b != "N" for b in sequence.upper()])
+    codes = code_matrix(sequence.upper().replace("N", "A"), "map_agreement: sequence")
+    ref = codes[0][known]
+    p = _alt_triplets(pred[:, known], ref)
+    m = _alt_triplets(meas[:, known], ref)
+    keep = np.isfinite(m)
+    if keep.sum() < 3:
+        raise ValueError(
+            f"map_agreement: only {int(keep.sum())} measured substitutions"
+        )
+    if np.ptp(p[keep]) == 0:
+        raise ValueError("map_agreement: the prediction is constant over the measured")
+    n_shuffles = check_int(n_shuffles, "map_agreement: n_shuffles", 1)
+    rng = np.random.default_rng(seed)
+    rho = _spearman(p[keep], m[keep])
+    null = np.array(
+        [
+            _spearman(p[rng.permutation(len(p))][keep], m[keep])
+            for _ in range(n_shuffles)
+        ]
+    )
+    return rho, null
