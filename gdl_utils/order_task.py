@@ -6,8 +6,8 @@ on the same (random) strand. Positives read ``A ... B`` along that strand, negat
 both classes. Which motifs a sequence contains, how many and on which strand therefore
 say nothing about the label: a model that only detects motifs anywhere (global max
 pooling) sits at chance (given a ``flank``, see :func:`simulate_order`), and a model
-must compare the *positions* of two sites to solve it. Because the label is defined along the motifs' own strand, the
-reverse complement of a sequence has the same label.
+must compare the *positions* of two sites to solve it. Because the label is defined
+along the motifs' own strand, the reverse complement of a sequence has the same label.
 
 Background, sampling from the JASPAR matrices and the ``sites`` table are those of
 :mod:`gdl_utils.simulate` (see :mod:`gdl_utils.simulated_data`).
