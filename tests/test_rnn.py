@@ -46,12 +46,18 @@ def test_scratch_cells_equal_torch(device, mine_cls, ref_cls):
     out_ref, h_ref = ref(x, h0[None])
     out, h = mine(x, h0)
     assert out.shape == (3, 11, 7) and h.shape == (3, 7)
-    torch.testing.assert_close(out, out_ref, atol=1e-5, rtol=1e-4)
-    torch.testing.assert_close(h, h_ref[0], atol=1e-5, rtol=1e-4)
+    # cuDNN may use TF32 inside its recurrent kernels: a looser tolerance off the CPU
+    tol = (
+        dict(atol=1e-5, rtol=1e-4)
+        if device.type == "cpu"
+        else dict(atol=3e-3, rtol=3e-3)
+    )
+    torch.testing.assert_close(out, out_ref, **tol)
+    torch.testing.assert_close(h, h_ref[0], **tol)
     # gradients too (backpropagation through time is autograd through the loop)
     g = torch.autograd.grad(out.sum(), x)[0]
     g_ref = torch.autograd.grad(ref(x, h0[None])[0].sum(), x)[0]
-    torch.testing.assert_close(g, g_ref, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(g, g_ref, **tol)
 
 
 def test_scratch_cell_zero_initial_state_and_bad_sizes():
