@@ -252,7 +252,8 @@ def ctc_batches(
     signal (B, 1, chunk_len) float32; targets (B, S) int64 padded with 0, codes 1..4
     for A, C, G, T (0 is the blank); input_lengths (B,) int64 samples (all chunk_len;
     the model converts them to its output steps); target_lengths (B,) int64. Chunks are
-    shuffled once with ``seed`` (``None``: kept in order); ``fit`` shuffles the batches.
+    shuffled once with ``seed`` (``None``: kept in order); ``fit`` takes a list of
+    batches as it is, in the same order every epoch.
 
     Used in: ch. 4 (CTC basecalling).
     """
