@@ -220,7 +220,7 @@ def basecall_identities(reads, chunks, reference: str, pad: int = 100) -> np.nda
     out = np.full(len(chunks), np.nan)
     for read_id in np.unique(chunks.read_id):
         if read_id not in by_id:
-            raise ValueError(f"basecall_identities: no read {read_id!r} in reads")
+            raise ValueError(f"basecall_identities: no read {str(read_id)!r} in reads")
         read = by_id[read_id]
         seq = read.guppy if read.strand == "+" else reverse_complement(read.guppy)
         lo, hi = max(0, read.ref_start - pad), min(len(reference), read.ref_end + pad)

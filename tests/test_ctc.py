@@ -85,3 +85,29 @@ def test_alignment_counts_by_kind():
     }  # fmt: skip
     assert ctc.alignment_counts("ACGACGT", "ACGTACGT")["deletion"] == 1
     assert ctc.alignment_counts("", "ACG")["deletion"] == 3
+
+
+def test_basecall_identities_on_both_strands():
+    from types import SimpleNamespace
+
+    from gdl_utils.nanopore import Chunks
+    from gdl_utils.strands import reverse_complement
+
+    rng = np.random.default_rng(5)
+    ref = "".join(rng.choice(list("ACGT"), 1000))
+    called = ref[200:600]
+    called = called[:100] + "T" * 10 + called[100:]  # 10 inserted bases at 300
+    reads = [
+        SimpleNamespace(read_id="p", guppy=called, strand="+", ref_start=200,
+                        ref_end=600),
+        SimpleNamespace(read_id="m", guppy=reverse_complement(called), strand="-",
+                        ref_start=200, ref_end=600),
+    ]  # fmt: skip
+    lo, hi = np.array([220, 290, 220, 400]), np.array([280, 340, 280, 500])
+    chunks = Chunks(np.zeros((4, 1), np.float32), ["A"] * 4, lo, hi,
+                    np.array(list("++--")), np.array(list("ppmm")))  # fmt: skip
+    ids = ctc.basecall_identities(reads, chunks, ref)
+    np.testing.assert_allclose(ids[[0, 2, 3]], 1.0)
+    assert ids[1] == pytest.approx(50 / 60, abs=0.02)  # 10 insertions in 60 columns
+    with pytest.raises(ValueError, match="no read 'm'"):
+        ctc.basecall_identities(reads[:1], chunks, ref)
