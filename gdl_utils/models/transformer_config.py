@@ -24,7 +24,10 @@ INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 class TransformerConfig:
     """Sizes of a :class:`Transformer`; ``d_ff`` defaults to ``4 * d_model``,
     ``position`` is one of ``"learned"``, ``"sinusoidal"``, ``"rotary"`` or ``"none"``
-    (no position at all: the encoder is then blind to order)."""
+    (no position at all: the encoder is then blind to order).
+
+    Used in: chapter 7 (07a; every transformer of the chapter).
+    """
 
     vocab_size: int
     max_len: int
