@@ -99,6 +99,15 @@ class MarkovModel:
     def log2_prob(self, seq, start: int | None = None) -> np.ndarray:
         """(L - start,) ``log2 p(x_i | context)`` of positions ``start .. L-1`` (default
         ``start = order``, the first position with a full context)."""
+        c, ctx = self._context_of(seq, start)
+        return self.log2_probs[ctx, c[len(c) - len(ctx) :]]
+
+    def predict_log2(self, seq, start: int | None = None) -> np.ndarray:
+        """(L - start, 4) ``log2 p(b | context)`` of the four bases at every position
+        ``start .. L-1``: the whole predicted distribution."""
+        return self.log2_probs[self._context_of(seq, start)[1]]
+
+    def _context_of(self, seq, start):
         if self.counts is None:
             raise ValueError("MarkovModel: call fit() before scoring")
         c = as_codes(seq, "MarkovModel: sequence")
@@ -113,8 +122,7 @@ class MarkovModel:
                 f"MarkovModel: a sequence of length {len(c)} has no position from"
                 f" start={start}"
             )
-        ctx = _contexts(c, self.order)[start - self.order :]
-        return self.log2_probs[ctx, c[start:]]
+        return c, _contexts(c, self.order)[start - self.order :]
 
     def bits_per_base(self, seq, start: int | None = None) -> float:
         """Mean ``-log2 p(x_i | context)`` over positions ``start .. L-1``."""

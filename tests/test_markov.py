@@ -59,3 +59,12 @@ def test_errors():
         MarkovModel(3).fit("ACGTACGT").log2_prob("ACGTAC", start=1)
     with pytest.raises(ValueError, match="alpha"):
         MarkovModel(1, alpha=0)
+
+
+def test_predicted_distribution_matches_log2_prob(rng):
+    seq = rng.integers(0, 4, 2000)
+    m = MarkovModel(3).fit(seq)
+    dist = m.predict_log2(seq, start=5)
+    assert dist.shape == (1995, 4)
+    np.testing.assert_allclose((2.0**dist).sum(1), 1.0)
+    np.testing.assert_array_equal(dist[np.arange(1995), seq[5:]], m.log2_prob(seq, 5))
