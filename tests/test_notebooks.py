@@ -177,6 +177,23 @@ def test_results_page_cites_keys_that_notebooks_glue():
             f"appendix_results.md cites {nb_path}, which does not exist"
         )
         code = "\n".join(source(c) for c in code_cells(load(nb)))
-        assert re.search(rf"""glue\(\s*["']{re.escape(key)}["']""", code), (
-            f"appendix_results.md cites {key!r}, which {nb.name} never glues"
-        )
+        assert re.search(rf"""glue\(\s*["']{re.escape(key)}["']""", code) or any(
+            re.fullmatch(pattern, key) for pattern in formatted_keys(code)
+        ), f"appendix_results.md cites {key!r}, which {nb.name} never glues"
+
+
+def formatted_keys(code: str) -> list[str]:
+    """Keys glued through an f-string, e.g. ``glue(f"08a_auroc_{name}", ...)``, as
+    regular expressions (each ``{...}`` matches one or more key characters)."""
+    patterns = []
+    for template in re.findall(r"""glue\(\s*f["']([^"']+)["']""", code):
+        parts = re.split(r"\{[^}]*\}", template)
+        patterns.append("[A-Za-z0-9_-]+".join(re.escape(p) for p in parts))
+    return patterns
+
+
+def test_formatted_keys_match_only_their_template():
+    (pattern,) = formatted_keys('report.glue(f"08a_auroc_{name}", value)')
+    assert re.fullmatch(pattern, "08a_auroc_ism")
+    assert not re.fullmatch(pattern, "08b_auroc_ism")
+    assert not re.fullmatch(pattern, "08a_auroc_")
