@@ -143,7 +143,16 @@ def run(cache_path: pathlib.Path, workers: int, notebooks: list[pathlib.Path]) -
     return 0
 
 
+# captum, PyTorch Geometric and modisco-lite import tqdm.auto, which warns in a kernel
+# without ipywidgets (this build's, not Colab's or Jupyter's) that progress bars fall
+# back to text, printing the installation's path into the book. Kernels inherit this.
+QUIET = "ignore:IProgress not found"
+
+
 def main(argv: list[str] | None = None) -> int:
+    os.environ["PYTHONWARNINGS"] = ",".join(
+        w for w in (os.environ.get("PYTHONWARNINGS"), QUIET) if w
+    )
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=pathlib.Path, required=True)
     parser.add_argument(

@@ -13,6 +13,7 @@ Used in: chapter 6 (notebook 06c).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def read_string_links(path, *, min_score: float = 0.0) -> StringLinks:
 
     path = Path(path)
     try:
-        frames = rdata.read_rda(path)
+        with warnings.catch_warnings():  # a foreign file: rdata warns, then raises
+            warnings.filterwarnings("ignore", category=UserWarning, module="rdata")
+            frames = rdata.read_rda(path)
     except Exception as err:  # rdata raises several types for a foreign file
         raise ValueError(f"{path.name}: not a readable R data file: {err}") from err
     if len(frames) != 1:
