@@ -12,6 +12,7 @@ Lenssen 2019). An undirected graph lists every edge in both directions.
 - :func:`knn_graph`: cells -> a symmetric k-NN graph on their principal components (the
   cell graph of single-cell analysis).
 - :func:`edge_pairs`: the undirected edges as unique ``(u, v)`` pairs with ``u < v``.
+- :func:`labelled_per_class`: which nodes are labelled in a few-label experiment.
 
 Used in: chapter 6 (notebooks 06a, 06b, 06c).
 """
@@ -21,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["check_graph", "edge_pairs", "knn_graph"]
+from ._util import check_int
+
+__all__ = ["check_graph", "edge_pairs", "knn_graph", "labelled_per_class"]
 
 
 def _as_edge_tensor(edge_index, name: str) -> torch.Tensor:
@@ -190,3 +193,34 @@ def knn_graph(
     key = np.unique(u.astype(np.int64) * n + v)
     ei = torch.as_tensor(np.stack([key // n, key % n]))
     return check_graph(ei, n, self_loops=False, duplicates=False, undirected=True)
+
+
+def labelled_per_class(y, k: int, *, seed: int | None = None) -> np.ndarray:
+    """A random few-label mask: ``k`` nodes of every class, but never more than half
+    of a class (the rest of each class stays unlabelled for testing).
+
+    Parameters
+    ----------
+    y : (n_nodes,) integer class labels 0 .. n_classes - 1
+    k : labelled nodes per class
+    seed : the draw (the same seed gives the same mask)
+
+    Returns
+    -------
+    (n_nodes,) bool
+
+    Used in: chapter 6 (notebooks 06a, 06b).
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise ValueError(
+            f"labelled_per_class: y must be (n_nodes,) integer labels, got shape "
+            f"{y.shape} and dtype {y.dtype}"
+        )
+    k = check_int(k, "k", minimum=1)
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(y), dtype=bool)
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        mask[rng.choice(members, min(k, len(members) // 2), replace=False)] = True
+    return mask

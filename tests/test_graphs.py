@@ -145,3 +145,16 @@ def test_link_split_is_seeded_and_refuses_bad_fractions():
         link_split(ei, 30, val_fraction=1.5)
     with pytest.raises(ValueError, match="cannot give"):
         link_split(ei, 30, val_fraction=0.5, test_fraction=0.5)
+
+
+def test_labelled_per_class_takes_k_of_each_class_and_at_most_half():
+    from gdl_utils.graphs import labelled_per_class
+
+    y = np.repeat([0, 1, 2], [10, 10, 4])
+    mask = labelled_per_class(y, 3, seed=0)
+    assert mask.dtype == bool and mask.shape == y.shape
+    assert np.bincount(y[mask], minlength=3).tolist() == [3, 3, 2]  # class 2: half
+    assert np.array_equal(mask, labelled_per_class(y, 3, seed=0))
+    assert not np.array_equal(mask, labelled_per_class(y, 3, seed=1))
+    with pytest.raises(ValueError, match="integer labels"):
+        labelled_per_class(y.astype(float), 3)
