@@ -36,9 +36,9 @@ $(BIN)/activate: pyproject.toml requirements/constraints.txt
 	  echo "CUDA wheels were installed into a CPU environment; check requirements/constraints.txt" >&2; exit 1; fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@echo "compiling Tomtom (memelite, numba) once; cached on disk (about a minute)"
-	$(BIN)/python -c "from gdl_utils.motif_match import compile_tomtom; compile_tomtom()"
+	$(BIN)/python -c "from gdl_utils.motifs.match import compile_tomtom; compile_tomtom()"
 	@echo "compiling TF-MoDISco (modisco-lite, numba) once; cached on disk"
-	$(BIN)/python -c "from gdl_utils.modisco import compile_modisco; compile_modisco()"
+	$(BIN)/python -c "from gdl_utils.interpret.modisco import compile_modisco; compile_modisco()"
 	touch $(BIN)/activate
 
 install: $(BIN)/activate

@@ -131,7 +131,7 @@ def machine_info() -> str:
 def run(
     mbp: float, loop_mbp: float, repeats: int, seed: int, peer_python: str | None
 ) -> str:
-    from gdl_utils.sequence import one_hot
+    from gdl_utils.dna.sequence import one_hot
 
     n_bp, n_loop = int(mbp * 1e6), int(loop_mbp * 1e6)
     seq = random_dna(n_bp, seed)

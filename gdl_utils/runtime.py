@@ -17,7 +17,8 @@ notebook, a test and a ``torchrun`` script make the same choices:
 - :func:`to_device`: move a nested batch (tensors inside tuples, lists, dicts, or
   objects with a ``.to`` method such as a graph) to a device.
 
-The ``torchrun`` pieces (process group, rank 0) are in :mod:`gdl_utils.distributed`.
+The ``torchrun`` pieces (process group, rank 0) are in
+:mod:`gdl_utils.training.distributed`.
 
 Used in: chapter 1 on (``get_device``, ``set_seed``), chapters 2 on through ``fit``,
 tests and benchmarks (``set_threads``).
@@ -109,7 +110,8 @@ def set_threads(n: int | None = None) -> int:
 
     Raises ``ValueError`` if ``n`` (or ``OMP_NUM_THREADS``) is not a positive integer.
 
-    Used in: tests/conftest.py, benchmarks, chapter 2 notebooks.
+    Used in: chapters 2 (02a, 02b), 5 (05a, 05b), 6 (06a, 06b, 06c) and 7 (07b, 07c,
+    07d).
     """
     source = "n"
     if n is None:

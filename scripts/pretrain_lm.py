@@ -11,7 +11,7 @@ Every process draws the same windows (one seed) and reads its own shard of each 
 (``--batch-size`` is the global batch); ``DistributedDataParallel`` averages the
 gradients (NCCL on GPUs, Gloo on CPUs); ``fit`` picks bf16 autocast on GPUs that support
 it. Rank 0 alone prints, writes the checkpoint ``OUT/lm.pt`` (weights + config,
-``gdl_utils.checkpoint.load_model`` rebuilds it) and ``OUT/summary.json`` (settings,
+``gdl_utils.training.load_model`` rebuilds it) and ``OUT/summary.json`` (settings,
 loss curve, held-out bits per base, tokens per second). ``--rank-files`` makes every
 rank write its final weights to ``OUT/rank<r>.pt`` (the test compares them).
 """
@@ -29,17 +29,17 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a source checkout
 
-from gdl_utils import distributed as dist  # noqa: E402
-from gdl_utils.lm_eval import causal_bits_per_base
-from gdl_utils.markov import as_codes  # noqa: E402
-from gdl_utils.models import MaskedLM, TransformerConfig  # noqa: E402
-from gdl_utils.pretrain import (  # noqa: E402
+from gdl_utils.dna.seqio import read_fasta  # noqa: E402
+from gdl_utils.lm.bits import causal_bits_per_base
+from gdl_utils.lm.markov import as_codes  # noqa: E402
+from gdl_utils.lm.pretrain import (  # noqa: E402
     GenomeWindows,
     causal_lm_batch,
     lm_step,
     region_mask,
 )
-from gdl_utils.seqio import read_fasta  # noqa: E402
+from gdl_utils.models import MaskedLM, TransformerConfig  # noqa: E402
+from gdl_utils.training import distributed as dist
 from gdl_utils.training import fit, make_loader  # noqa: E402
 
 

@@ -19,9 +19,13 @@ import torch
 from torch import nn
 
 import gdl_utils.training.loop as loop
-from gdl_utils.distributed import cleanup_distributed, init_distributed, is_main_process
 from gdl_utils.runtime import set_threads
 from gdl_utils.training import fit, make_loader
+from gdl_utils.training.distributed import (
+    cleanup_distributed,
+    init_distributed,
+    is_main_process,
+)
 
 
 def data():

@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.attribution (in-silico saturation mutagenesis)."""
+"""Tests for gdl_utils.interpret.ism (in-silico saturation mutagenesis)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gdl_utils.attribution import mutation_effects
-from gdl_utils.sequence import one_hot
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.interpret.ism import mutation_effects
 
 
 def test_mutation_effects_of_an_additive_model():

@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.attribution_methods and gdl_utils.attribution_scores."""
+"""Tests for gdl_utils.interpret.methods and gdl_utils.interpret.scores."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from gdl_utils.attribution import mutation_effects
-from gdl_utils.attribution_methods import (
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.interpret.ism import mutation_effects
+from gdl_utils.interpret.methods import (
     attribute,
     check_attribution_input,
     dinucleotide_shuffle,
     ism,
 )
-from gdl_utils.attribution_scores import (
+from gdl_utils.interpret.scores import (
     position_importance,
     random_attribution,
     randomized_copy,
@@ -28,7 +29,6 @@ from gdl_utils.attribution_scores import (
     site_mask,
 )
 from gdl_utils.models import DeepBind, MultiTaskCNN, RCAveraged
-from gdl_utils.sequence import one_hot
 
 
 def _seqs(n, length, seed=0):

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.distributions import Normal, kl_divergence
 
-from gdl_utils.latent import active_units, principal_angles
+from gdl_utils.evaluate.latent import active_units, principal_angles
 from gdl_utils.models import build_model, model_config
 from gdl_utils.models.autoencoder import VAE, Autoencoder, mask_entries
 from gdl_utils.training import fit, predict

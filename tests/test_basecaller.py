@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from gdl_utils import ctc
+from gdl_utils.basecalling import ctc
 from gdl_utils.models import MODELS, build_model, count_parameters, model_config
 from gdl_utils.models.basecaller import Basecaller
-from gdl_utils.runtime import autocast, resolve_precision
-from gdl_utils.training import fit, predict, set_seed
+from gdl_utils.runtime import autocast, resolve_precision, set_seed
+from gdl_utils.training import fit, predict
 
 LEVELS = np.array([0.0, -1.5, -0.5, 0.5, 1.5])  # current of A, C, G, T (index 1..4)
 

@@ -17,11 +17,12 @@ import pytest
 import torch
 from shared_data import MIRRORS, needs_mirror
 
-from gdl_utils import ctc
+from gdl_utils.basecalling import ctc
+from gdl_utils.basecalling.chunks import chunk_reads, ctc_batches, region_split
 from gdl_utils.datasets.nanopore import load_nanopore_reads
 from gdl_utils.models.basecaller import Basecaller
-from gdl_utils.nanopore import chunk_reads, ctc_batches, region_split
-from gdl_utils.training import fit, predict, set_seed
+from gdl_utils.runtime import set_seed
+from gdl_utils.training import fit, predict
 
 NOTEBOOK = pathlib.Path(__file__).parents[1] / "notebooks/04c_ctc_basecalling.ipynb"
 # the notebook's Scale knobs (test_settings_match_the_notebook keeps them in step)

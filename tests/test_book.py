@@ -212,7 +212,7 @@ def test_page_checks_find_problems(tmp_path):
     (html / "page.html").write_text(
         '<script>const THEBE_JS_URL = "x"</script><script>const THEBE_JS_URL = '
         '"x"</script>'
-        f'<div class="cell_output"><pre>File {ROOT}/gdl_utils/seqio.py, line '
+        f'<div class="cell_output"><pre>File {ROOT}/gdl_utils/dna/seqio.py, line '
         "3</pre></div>"
         '<div class="cell_output"><pre>{"N": np.float64(4.62)}</pre></div>'
     )

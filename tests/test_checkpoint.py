@@ -1,4 +1,5 @@
-"""Tests for gdl_utils.checkpoint and the model registry: round trips, load_model for
+"""Tests for gdl_utils.training.checkpoint and the model registry: round trips,
+load_model for
 every registered class (nested wrappers too), weights_only loading, and bad files."""
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import pytest
 import torch
 from torch import nn
 
-from gdl_utils.checkpoint import load_checkpoint, load_model, save_checkpoint
 from gdl_utils.models import (
     MLP,
     MODELS,
@@ -24,7 +24,8 @@ from gdl_utils.models import (
     model_config,
     register,
 )
-from gdl_utils.training import set_seed
+from gdl_utils.runtime import set_seed
+from gdl_utils.training.checkpoint import load_checkpoint, load_model, save_checkpoint
 
 EXAMPLES = {
     "Perceptron": lambda: Perceptron(4 * 12, n_outputs=2),

@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gdl_utils.training import fit, predict, set_seed
+from gdl_utils.runtime import set_seed
+from gdl_utils.training import fit, predict
 
 # ------------------------------------------------------------------------------- CTC
 LEVELS = np.array(

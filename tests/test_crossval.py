@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import torch.nn as nn
 
-from gdl_utils.crossval import cross_val_predict
 from gdl_utils.models import MLP
-from gdl_utils.training import fit, predict, set_seed
+from gdl_utils.runtime import set_seed
+from gdl_utils.training import fit, predict
+from gdl_utils.training.crossval import cross_val_predict
 
 
 def _data(rng):

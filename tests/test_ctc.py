@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fast_ctc_decode import viterbi_search
 
-from gdl_utils import ctc
+from gdl_utils.basecalling import ctc
 
 
 def one_hot_path(path, eps=1e-4):
@@ -90,8 +90,8 @@ def test_alignment_counts_by_kind():
 def test_basecall_identities_on_both_strands():
     from types import SimpleNamespace
 
-    from gdl_utils.nanopore import Chunks
-    from gdl_utils.strands import reverse_complement
+    from gdl_utils.basecalling.chunks import Chunks
+    from gdl_utils.dna.strands import reverse_complement
 
     rng = np.random.default_rng(5)
     ref = "".join(rng.choice(list("ACGT"), 1000))

@@ -1,5 +1,5 @@
-"""Tests for gdl_utils.enrichment (enrichment targets from counts, additive logo
-matrix)."""
+"""Tests for gdl_utils.datasets.enrichment (enrichment targets from counts, additive
+logo matrix)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.enrichment import log2_enrichment, position_enrichment
-from gdl_utils.sequence import one_hot
+from gdl_utils.datasets.enrichment import log2_enrichment, position_enrichment
+from gdl_utils.dna.sequence import one_hot
 
 
 def test_log2_enrichment_values_and_depth_normalisation():

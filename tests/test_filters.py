@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.filters (and first_layer): PWMs into convolutions, and
+"""Tests for gdl_utils.interpret.filters (and first_layer): PWMs into convolutions, and
 first-layer filters back to PPMs."""
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from gdl_utils.filters import (
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.interpret.filters import (
     conv_from_pwm,
     conv_weight_to_pwm,
     filter_pwms,
     one_hot_weights,
 )
-from gdl_utils.first_layer import filter_activations
+from gdl_utils.interpret.first_layer import filter_activations
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
 from gdl_utils.models.mlp import MLP
-from gdl_utils.pwm import scan_pwm
-from gdl_utils.sequence import one_hot
+from gdl_utils.motifs.pwm import scan_pwm
 
 
 def random_one_hot(rng, n, length) -> np.ndarray:

@@ -14,7 +14,7 @@ from gdl_utils.datasets.genomes import (
     locate_in_genome,
     read_promoter_file,
 )
-from gdl_utils.strands import reverse_complement
+from gdl_utils.dna.strands import reverse_complement
 
 
 def test_locate_on_both_strands(rng):

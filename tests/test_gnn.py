@@ -9,11 +9,11 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv
 
-from gdl_utils.checkpoint import load_model, save_checkpoint
-from gdl_utils.graphs import knn_graph
-from gdl_utils.link_prediction import link_split
+from gdl_utils.graphs.build import knn_graph
+from gdl_utils.graphs.links import link_split
 from gdl_utils.models.gnn import GCN, GCNLayer, GraphAutoencoder, normalized_adjacency
 from gdl_utils.training import fit, predict
+from gdl_utils.training.checkpoint import load_model, save_checkpoint
 
 
 def blobs(n=90, n_classes=3, seed=0):

@@ -1,5 +1,5 @@
 """Graphs as tensors (gdl_utils.graphs) and leakage-free link prediction
-(gdl_utils.link_prediction)."""
+(gdl_utils.graphs.links)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.graphs import check_graph, edge_pairs, knn_graph
-from gdl_utils.link_prediction import LinkSplit, heuristic_scores, link_split
+from gdl_utils.graphs.build import check_graph, edge_pairs, knn_graph
+from gdl_utils.graphs.links import LinkSplit, heuristic_scores, link_split
 
 
 def test_check_graph_accepts_and_converts():
@@ -148,7 +148,7 @@ def test_link_split_is_seeded_and_refuses_bad_fractions():
 
 
 def test_labelled_per_class_takes_k_of_each_class_and_at_most_half():
-    from gdl_utils.graphs import labelled_per_class
+    from gdl_utils.graphs.build import labelled_per_class
 
     y = np.repeat([0, 1, 2], [10, 10, 4])
     mask = labelled_per_class(y, 3, seed=0)

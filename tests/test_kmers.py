@@ -1,5 +1,5 @@
-"""Tests for gdl_utils.kmers: tokens, counts (dense, sparse), character policy, memory
-bound, GC."""
+"""Tests for gdl_utils.dna.kmers: tokens, counts (dense, sparse), character policy,
+memory bound, GC."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils import kmers
 from gdl_utils._util import ALPHABET
-from gdl_utils.kmers import all_kmers, gc_content, kmer_counts, kmer_tokenize
-from gdl_utils.sequence import one_hot
+from gdl_utils.dna import kmers
+from gdl_utils.dna.kmers import all_kmers, gc_content, kmer_counts, kmer_tokenize
+from gdl_utils.dna.sequence import one_hot
 
 
 def test_all_kmers_order():
@@ -171,7 +171,7 @@ def test_kmer_counts_sum_to_the_number_of_clean_windows(seqs, k):
 @settings(deadline=None)
 @given(st.text(alphabet="ACGT", max_size=40), st.integers(1, 4))
 def test_kmer_counts_of_the_reverse_complement_are_permuted(seq, k):
-    from gdl_utils.strands import reverse_complement
+    from gdl_utils.dna.strands import reverse_complement
 
     names = all_kmers(k)
     rc_col = [names.index(reverse_complement(km)) for km in names]

@@ -1,5 +1,5 @@
-"""gdl_utils.latent: k-NN label scores, active units, principal angles, masked error
-and correlation agreement, on data where the answer is known."""
+"""gdl_utils.evaluate.latent: k-NN label scores, active units, principal angles, masked
+error and correlation agreement, on data where the answer is known."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gdl_utils.latent import (
+from gdl_utils.evaluate.latent import (
     active_units,
     correlation_agreement,
     knn_label_scores,

@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.attribution_scores.map_agreement (chapter 8.4, MPRA maps)."""
+"""Tests for gdl_utils.interpret.map_agreement (chapter 8.4, MPRA maps)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from gdl_utils.attribution_scores import map_agreement
-from gdl_utils.sequence import one_hot
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.interpret.scores import map_agreement
 
 
 def _maps(length=60, seed=0):

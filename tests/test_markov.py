@@ -1,11 +1,11 @@
-"""gdl_utils.markov: bits per base of k-th order Markov models."""
+"""gdl_utils.lm.markov: bits per base of k-th order Markov models."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gdl_utils.markov import MarkovModel, as_codes, markov_bits_per_base
+from gdl_utils.lm.markov import MarkovModel, as_codes, markov_bits_per_base
 
 
 def test_uniform_sequence_costs_two_bits(rng):

@@ -1,4 +1,5 @@
-"""Tests for gdl_utils.metrics against hand-computed values, plus property tests."""
+"""Tests for gdl_utils.evaluate.classification against hand-computed values, plus
+property tests."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.metric_reports import multitask_report, regression_report
-from gdl_utils.metrics import (
+from gdl_utils.evaluate.classification import (
     accuracy,
     mcc,
     per_class_error,
@@ -21,6 +21,7 @@ from gdl_utils.metrics import (
     pr_auc,
     roc_auc,
 )
+from gdl_utils.evaluate.reports import multitask_report, regression_report
 
 Y = np.array([0, 0, 1, 1])
 S = np.array([0.1, 0.4, 0.35, 0.8])

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.dna.strands import reverse_complement
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
 from gdl_utils.models.wrappers import RCAveraged, reverse_complement_onehot
-from gdl_utils.sequence import one_hot
-from gdl_utils.strands import reverse_complement
 
 
 def random_one_hot(rng, n, length) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.motif_match and motif_recovery.
+"""Tests for gdl_utils.motifs.match and motif_recovery.
 
 Tomtom against JASPAR, the recovery table, and what a broken matcher does.
 """
@@ -8,17 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdl_utils.motif_match import (
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.motifs.jaspar import load_jaspar_collection, load_jaspar_motif
+from gdl_utils.motifs.match import (
     match_motifs,
     motif_similarity,
     orient_like,
     tomtom,
     tomtom_table,
 )
-from gdl_utils.motif_recovery import jaspar_families, recovery_table
-from gdl_utils.motifs import load_jaspar_collection, load_jaspar_motif
-from gdl_utils.pwm import counts_to_ppm, sample_motif
-from gdl_utils.sequence import one_hot
+from gdl_utils.motifs.pwm import counts_to_ppm, sample_motif
+from gdl_utils.motifs.recovery import jaspar_families, recovery_table
 
 PLANTED = [
     "MA0139.2",

@@ -12,15 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gdl_utils import motifs
-from gdl_utils.motif_match import match_motifs, motif_similarity
-from gdl_utils.motifs import (
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.dna.strands import reverse_complement
+from gdl_utils.motifs import jaspar as motifs
+from gdl_utils.motifs.jaspar import (
     JASPAR_RELEASE,
     Motif,
     load_jaspar_collection,
     load_jaspar_motif,
 )
-from gdl_utils.pwm import (
+from gdl_utils.motifs.match import match_motifs, motif_similarity
+from gdl_utils.motifs.pwm import (
     best_match,
     counts_to_ppm,
     information_content,
@@ -28,8 +30,6 @@ from gdl_utils.pwm import (
     sample_motif,
     scan_pwm,
 )
-from gdl_utils.sequence import one_hot
-from gdl_utils.strands import reverse_complement
 
 counts_arrays = st.integers(1, 25).flatmap(
     lambda w: arrays(np.float64, (4, w), elements=st.floats(0, 1000, allow_nan=False))

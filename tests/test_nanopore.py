@@ -8,13 +8,7 @@ import pytest
 import torch
 from shared_data import MIRROR, MIRRORS, needs_mirror
 
-from gdl_utils.datasets.nanopore import (
-    NanoporeRead,
-    load_lambda_reference,
-    load_nanopore_reads,
-    read_fast5,
-)
-from gdl_utils.nanopore import (
+from gdl_utils.basecalling.chunks import (
     assert_no_leakage,
     chunk_reads,
     ctc_batches,
@@ -22,7 +16,13 @@ from gdl_utils.nanopore import (
     normalise_signal,
     region_split,
 )
-from gdl_utils.strands import reverse_complement
+from gdl_utils.datasets.nanopore import (
+    NanoporeRead,
+    load_lambda_reference,
+    load_nanopore_reads,
+    read_fast5,
+)
+from gdl_utils.dna.strands import reverse_complement
 
 RESQUIGGLE = "Analyses/RawGenomeCorrected_000/BaseCalled_template"
 
@@ -124,7 +124,7 @@ def test_normalise_signal_is_robust_and_checks_input():
 
 
 def test_ctc_batches_layout():
-    from gdl_utils.nanopore import Chunks
+    from gdl_utils.basecalling.chunks import Chunks
 
     chunks = Chunks(
         np.zeros((3, 50), np.float32),

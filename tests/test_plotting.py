@@ -12,9 +12,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from gdl_utils.curves import plot_roc_pr  # noqa: E402
-from gdl_utils.metrics import pr_auc, roc_auc  # noqa: E402
-from gdl_utils.plotting import (  # noqa: E402
+from gdl_utils.evaluate.classification import pr_auc, roc_auc  # noqa: E402
+from gdl_utils.plotting.curves import plot_roc_pr  # noqa: E402
+from gdl_utils.plotting.style import (  # noqa: E402
     logo_frame,
     plot_confusion,
     plot_history,
@@ -181,7 +181,7 @@ def test_plot_roc_pr(rng):
 
 
 def test_wide_logos_and_many_class_confusions_fit_the_page_column():
-    from gdl_utils.plotting import MAX_WIDTH_IN, plot_confusion, plot_logo
+    from gdl_utils.plotting.style import MAX_WIDTH_IN, plot_confusion, plot_logo
 
     rng = np.random.default_rng(0)
     ax = plot_logo(rng.dirichlet(np.ones(4), size=30).T, kind="probability")

@@ -1,4 +1,4 @@
-"""gdl_utils.pretrain: regions, windows, masking, dict batches and bits per base."""
+"""gdl_utils.lm.pretrain: regions, windows, masking, dict batches and bits per base."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from gdl_utils.lm_eval import causal_bits_per_base
-from gdl_utils.markov import MarkovModel
-from gdl_utils.models import MaskedLM, TransformerConfig
-from gdl_utils.pretrain import (
+from gdl_utils.dna.strands import reverse_complement
+from gdl_utils.lm.bits import causal_bits_per_base
+from gdl_utils.lm.markov import MarkovModel
+from gdl_utils.lm.pretrain import (
     GenomeWindows,
     causal_lm_batch,
     lm_step,
@@ -17,8 +17,8 @@ from gdl_utils.pretrain import (
     region_mask,
     sample_windows,
 )
-from gdl_utils.strands import reverse_complement
-from gdl_utils.tokenizers import MASK_ID, KmerTokenizer, NucleotideTokenizer
+from gdl_utils.lm.tokenizers import MASK_ID, KmerTokenizer, NucleotideTokenizer
+from gdl_utils.models import MaskedLM, TransformerConfig
 from gdl_utils.training import fit
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from gdl_utils.seqio import write_fasta
+from gdl_utils.dna.seqio import write_fasta
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "pretrain_lm.py"

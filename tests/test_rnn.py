@@ -1,5 +1,5 @@
 """Tests for chapter 4's recurrent models (gdl_utils.models.rnn), the order task
-(gdl_utils.order_task) and the PUM2 loader's errors (gdl_utils.datasets.rbp)."""
+(gdl_utils.simulate.order) and the PUM2 loader's errors (gdl_utils.datasets.rbp)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 import torch
 from torch import nn
 
-from gdl_utils.checkpoint import load_model, save_checkpoint
 from gdl_utils.datasets.rbp import parse_pum2
-from gdl_utils.filters import filter_pwms
+from gdl_utils.dna.strands import reverse_complement
+from gdl_utils.interpret.filters import filter_pwms
 from gdl_utils.models.rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
-from gdl_utils.motifs import Motif
-from gdl_utils.order_task import pair_gaps, simulate_order
-from gdl_utils.strands import reverse_complement
+from gdl_utils.motifs.jaspar import Motif
+from gdl_utils.simulate.order import pair_gaps, simulate_order
+from gdl_utils.training.checkpoint import load_model, save_checkpoint
 
 
 def random_one_hot(rng, n, length) -> torch.Tensor:

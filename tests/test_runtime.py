@@ -1,5 +1,6 @@
 """Tests for gdl_utils.runtime (devices, seeds, threads, precision, to_device) and
-gdl_utils.distributed (torchrun environment, a real two-process run on the CPU)."""
+gdl_utils.training.distributed (torchrun environment, a real two-process run on the
+CPU)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 import torch
 from torch import nn
 
-from gdl_utils import distributed, runtime
+from gdl_utils import runtime
 from gdl_utils.runtime import (
     autocast,
     get_device,
@@ -26,7 +27,7 @@ from gdl_utils.runtime import (
     set_threads,
     to_device,
 )
-from gdl_utils.training import fit
+from gdl_utils.training import distributed, fit
 
 ROOT = Path(__file__).resolve().parents[1]
 

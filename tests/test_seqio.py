@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.seqio: FASTA/BED round trips and every malformed-input rule
+"""Tests for gdl_utils.dna.seqio: FASTA/BED round trips and every malformed-input rule
 (file and line named)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.bed import read_bed
-from gdl_utils.seqio import read_fasta, write_fasta
+from gdl_utils.dna.bed import read_bed
+from gdl_utils.dna.seqio import read_fasta, write_fasta
 
 
 def write(tmp_path, name: str, text: str):

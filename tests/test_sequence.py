@@ -1,4 +1,4 @@
-"""Tests for gdl_utils.sequence: every character policy, every bad-input rule, and
+"""Tests for gdl_utils.dna.sequence: every character policy, every bad-input rule, and
 property tests."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from gdl_utils._util import ALPHABET
-from gdl_utils.sequence import (
+from gdl_utils.dna.sequence import (
     IUPAC,
     count_mutations,
     one_hot,
     one_hot_decode,
 )
-from gdl_utils.strands import reverse_complement
+from gdl_utils.dna.strands import reverse_complement
 
 EYE = np.eye(4, dtype=np.float32)
 dna = st.text(alphabet="ACGT", max_size=60)
@@ -254,7 +254,7 @@ def test_inputs_larger_than_one_block():
     "shape,chunk", [((1, 10), 3), ((5, 7), 8), ((6, 4), 5), ((3, 0), 4), ((0, 5), 2)]
 )
 def test_block_helper_matches_direct_comparison(shape, chunk):
-    from gdl_utils.sequence import _hot
+    from gdl_utils.dna.sequence import _hot
 
     mat = np.random.default_rng(2).choice(
         np.frombuffer(b"ACGTacgtNX", np.uint8), size=shape

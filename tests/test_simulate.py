@@ -11,12 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.grammar import simulate_grammar
-from gdl_utils.kmers import gc_content
-from gdl_utils.motifs import Motif, load_jaspar_motif
-from gdl_utils.pwm import best_match, counts_to_ppm
-from gdl_utils.sequence import one_hot
-from gdl_utils.simulate import (
+from gdl_utils.dna.kmers import gc_content
+from gdl_utils.dna.sequence import one_hot
+from gdl_utils.dna.strands import reverse_complement
+from gdl_utils.motifs.jaspar import Motif, load_jaspar_motif
+from gdl_utils.motifs.pwm import best_match, counts_to_ppm
+from gdl_utils.simulate.data import SimulatedData
+from gdl_utils.simulate.grammar import simulate_grammar
+from gdl_utils.simulate.tasks import (
     PRESETS,
     embed_sites,
     preset_motifs,
@@ -24,8 +26,6 @@ from gdl_utils.simulate import (
     simulate_multilabel,
     simulate_presence,
 )
-from gdl_utils.simulated_data import SimulatedData
-from gdl_utils.strands import reverse_complement
 
 
 @pytest.fixture(scope="module")

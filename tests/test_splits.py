@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.duplicates import deduplicate, duplicate_summary
-from gdl_utils.splits import dedup_kfold, positions, train_val_test_split
+from gdl_utils.dna.duplicates import deduplicate, duplicate_summary
+from gdl_utils.dna.splits import dedup_kfold, positions, train_val_test_split
 
 MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
 needs_mirror = pytest.mark.skipif(

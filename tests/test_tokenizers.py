@@ -1,4 +1,4 @@
-"""gdl_utils.tokenizers: round trips (property tests), shared special tokens, k-mer
+"""gdl_utils.lm.tokenizers: round trips (property tests), shared special tokens, k-mer
 layouts, BPE trained by the Hugging Face library, and errors that name the position."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.models import MaskedLM, TransformerConfig
-from gdl_utils.tokenizers import (
+from gdl_utils.lm.tokenizers import (
     MASK_ID,
     SPECIAL_TOKENS,
     KmerTokenizer,
     NucleotideTokenizer,
     train_bpe,
 )
+from gdl_utils.models import MaskedLM, TransformerConfig
 
 DNA = st.text(alphabet="ACGTacgt", min_size=0, max_size=200)
 BPE = train_bpe(

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdl_utils.checkpoint import load_model, save_checkpoint
 from gdl_utils.models import (
     MaskedLM,
     SequenceClassifier,
@@ -20,6 +19,7 @@ from gdl_utils.models import (
 from gdl_utils.models.positions import RotaryEmbedding, sinusoidal_table
 from gdl_utils.runtime import autocast
 from gdl_utils.training import fit
+from gdl_utils.training.checkpoint import load_model, save_checkpoint
 
 POSITIONS = ["learned", "sinusoidal", "rotary", "none"]
 

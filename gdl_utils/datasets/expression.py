@@ -136,7 +136,7 @@ def read_h5ad_checked(
         (``adata.X``, e.g. scaled; checked finite only)
     label_key : a column ``obs`` must have (None: no requirement)
 
-    Used in: :func:`load_pbmc68k_reduced`, chapter 5.
+    Used in: chapter 5 (05a).
     """
     import anndata  # imported here: reading h5ad is the only use
 
@@ -177,7 +177,7 @@ def load_pbmc68k_reduced(layer: str = "raw") -> Expression:
     cell types), from the registered file (cache, ``GDL_DATA_MIRROR``, then scanpy's
     repository).
 
-    Used in: chapter 5 (notebooks 05a, 05b).
+    Used in: chapters 5 (05a, 05b) and 6 (06a, 06b).
     """
     data = read_h5ad_checked(dataset_path(*PBMC_FILE), layer=layer)
     if data.X.shape != (700, 765):

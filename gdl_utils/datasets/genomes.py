@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .._util import codes
-from ..seqio import read_fasta
-from ..strands import reverse_complement
+from ..dna.seqio import read_fasta
+from ..dna.strands import reverse_complement
 from .fetching import dataset_path
 
 __all__ = [

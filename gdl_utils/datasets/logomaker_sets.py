@@ -84,7 +84,7 @@ def load_human_5ss(*, rna: bool = False) -> pd.DataFrame:
         ``GT``/``GC`` at positions 4-5) and ``count`` (int >= 1, times the site occurs
         in hg38), sorted by count.
 
-    Used in: ch. 1.
+    Used in: chapters 1 (01) and 2 (02a).
     """
     path = _example_path("ss_sequences.txt")
     df = pd.read_csv(

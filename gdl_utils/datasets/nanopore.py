@@ -26,7 +26,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from ..seqio import read_fasta
+from ..dna.seqio import read_fasta
 from .fetching import dataset_path, fetch_dataset
 
 __all__ = [

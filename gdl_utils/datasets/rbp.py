@@ -102,7 +102,7 @@ def load_pum2(split: str = "train") -> pd.DataFrame:
     pandas.DataFrame
         See :func:`parse_pum2`; 17,713 / 4,881 / 7,475 rows.
 
-    Used in: chapter 4 (notebook 04b, DanQ on real data).
+    Used in: chapters 4 (04b) and 8 (08c).
     """
     if split not in PUM2_SPLITS:
         raise ValueError(f"split must be one of {list(PUM2_SPLITS)}, got {split!r}")

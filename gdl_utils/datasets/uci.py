@@ -121,9 +121,9 @@ def load_uci_splice(
         3,190 rows, columns ``label`` (``"EI"`` donor 767, ``"IE"`` acceptor 768,
         ``"N"`` neither 1,655), ``name`` and ``sequence`` (60 nt, upper case; 15 records
         hold IUPAC codes such as N). Only 3,005 sequences are distinct and one has two
-        labels: use :func:`gdl_utils.duplicates.deduplicate` before splitting.
+        labels: use :func:`gdl_utils.dna.deduplicate` before splitting.
 
-    Used in: ch. 1.
+    Used in: chapters 1 (01) and 2 (02b).
     """
     return _load("uci_splice", parse_uci_splice, path, cache_dir, mirror, offline)
 

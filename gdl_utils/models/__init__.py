@@ -21,7 +21,7 @@
 - :mod:`~gdl_utils.models.wrappers`: ``RCAveraged``, reverse-complement averaging of any
   model (chapter 3).
 - :mod:`~gdl_utils.models.registry`: ``register`` (every class above is registered, so
-  :func:`gdl_utils.checkpoint.load_model` can rebuild it from a checkpoint) and
+  :func:`gdl_utils.training.load_model` can rebuild it from a checkpoint) and
   ``count_parameters``.
 
 Every sequence model takes one-hot DNA ``(batch, 4, length)`` and returns ``(batch,
@@ -32,16 +32,19 @@ nothing from the package except :mod:`gdl_utils._util` (and the graph models
 :mod:`gdl_utils.graphs`, for the one graph validator).
 """
 
-from .autoencoder import VAE, Autoencoder
+from .autoencoder import VAE, Autoencoder, mask_entries, mlp_stack
 from .basecaller import Basecaller
 from .cnn import DeepBind, MultiTaskCNN
-from .gnn import GCN, GCNLayer, GraphAutoencoder
+from .gnn import GCN, GCNLayer, GraphAutoencoder, normalized_adjacency
 from .hybrid import ConvTransformer
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
+from .positions import RotaryEmbedding, rotate_half, sinusoidal_table
 from .registry import MODELS, build_model, count_parameters, model_config, register
 from .rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
 from .transformer import (
+    Block,
     MaskedLM,
+    MultiHeadAttention,
     SequenceClassifier,
     Transformer,
     TransformerConfig,
@@ -50,6 +53,14 @@ from .transformer import (
 from .wrappers import RCAveraged, reverse_complement_onehot
 
 __all__ = [
+    "Block",
+    "MultiHeadAttention",
+    "RotaryEmbedding",
+    "mask_entries",
+    "mlp_stack",
+    "normalized_adjacency",
+    "rotate_half",
+    "sinusoidal_table",
     "Basecaller",
     "VAE",
     "Autoencoder",

@@ -3,7 +3,7 @@
 A first-layer ``Conv1d(4, n_filters, w)`` slides ``n_filters`` weight matrices of shape
 ``(4, w)`` along a one-hot sequence; each output is the dot product of a matrix with a
 window, i.e. exactly a position-weight matrix (PWM) scan (see
-:func:`gdl_utils.filters.conv_from_pwm`). Max pooling over positions then asks "is the
+:func:`gdl_utils.interpret.conv_from_pwm`). Max pooling over positions then asks "is the
 motif anywhere?", which is why the models below work for any input length.
 
 - :class:`DeepBind` (Alipanahi et al. 2015): one convolution, global max (optionally
@@ -17,7 +17,8 @@ motif anywhere?", which is why the models below work for any input length.
 
 All models take ``(batch, 4, length)`` one-hot DNA (channels A, C, G, T), return
 ``(batch, n_outputs)`` and expose ``first_layer`` (the first ``Conv1d``) and
-``first_layer_activations(x)`` for interpretation (:mod:`gdl_utils.filters`). They
+``first_layer_activations(x)`` for interpretation (:mod:`gdl_utils.interpret.filters`).
+They
 contain no device or precision code, so they run on CPU, CUDA (with AMP) and MPS alike.
 
 Used in: chapter 3.
@@ -116,7 +117,7 @@ class DeepBind(nn.Module):
     x : (batch, 4, length) one-hot DNA, any ``length >= kernel_size``
     returns : (batch, n_outputs) logits
 
-    Used in: chapter 3 (notebooks 03a, 03c).
+    Used in: chapters 3 (03a), 4 (04a, 04b), 7 (07d) and 8 (08c).
     """
 
     def __init__(
@@ -184,7 +185,8 @@ class MultiTaskCNN(nn.Module):
     Block ``i``: ``Conv1d(kernel_sizes[i]) -> BatchNorm1d (if batch_norm) -> ReLU ->
     MaxPool1d(pool_sizes[i])`` (no pooling for a pool size of 0 or 1). The first
     convolution has no padding, so its output position ``p`` sees exactly the input
-    window ``x[:, :, p:p + w]`` (what :mod:`gdl_utils.filters` relies on); later
+    window ``x[:, :, p:p + w]`` (what :mod:`gdl_utils.interpret.filters` relies on);
+    later
     convolutions use "same" padding. A global pool over the remaining positions makes
     the network independent of the input length; the head is ``Linear(hidden) -> ReLU ->
     Dropout -> Linear(n_outputs)``.
@@ -213,7 +215,7 @@ class MultiTaskCNN(nn.Module):
     x : (batch, 4, length) one-hot DNA, ``length >= min_length``
     returns : (batch, n_outputs)
 
-    Used in: chapter 3 (notebooks 03b, 03c, 03d).
+    Used in: chapters 3 (03b, 03c, 03d), 4 (04a), 7 (07e) and 8 (08a, 08b).
     """
 
     def __init__(

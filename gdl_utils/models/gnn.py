@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..graphs import check_graph
+from ..graphs.build import check_graph
 from .registry import register
 
 __all__ = ["GCN", "GCNLayer", "GraphAutoencoder", "normalized_adjacency", "LAYERS"]

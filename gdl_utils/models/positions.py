@@ -59,7 +59,7 @@ class RotaryEmbedding(nn.Module):
     see only relative positions. The cos/sin tables are buffers that are not saved in
     checkpoints (they are rebuilt from ``max_len`` and ``d_head``).
 
-    Used in: :class:`~gdl_utils.models.transformer.MultiHeadAttention`.
+    Used in: chapter 7 (07a).
     """
 
     def __init__(self, d_head: int, max_len: int, base: float = 10000.0):

@@ -11,8 +11,8 @@ without a config class):
 :func:`model_config` turns a model into ``{"class": name, "args": {...}}`` (a model
 passed as an argument, as in ``RCAveraged(DeepBind())``, is nested the same way) and
 :func:`build_model` turns such a dict back into a fresh model.
-:func:`gdl_utils.checkpoint.save_checkpoint` stores the config next to the weights and
-:func:`gdl_utils.checkpoint.load_model` rebuilds the model from it. Register your own
+:func:`gdl_utils.training.save_checkpoint` stores the config next to the weights and
+:func:`gdl_utils.training.load_model` rebuilds the model from it. Register your own
 class the same way: ``@register`` above ``class MyNet(nn.Module)``.
 
 Used in: chapter 2 on (every model of :mod:`gdl_utils.models`), chapter 7 (pretrained
@@ -140,7 +140,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of scalar parameters in ``model`` (only those with ``requires_grad`` by
     default).
 
-    Used in: chapter 3 (model sizes).
+    Used in: chapters 3 (03a, 03b, 03c), 4 (04a, 04b, 04c), 5 (05a) and 7 (07a, 07e).
     """
     return sum(
         p.numel() for p in model.parameters() if p.requires_grad or not trainable_only

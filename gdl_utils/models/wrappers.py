@@ -48,7 +48,7 @@ class RCAveraged(nn.Module):
     x : (batch, 4, length) one-hot DNA
     returns : (batch, n_outputs), the model's output averaged over the two strands
 
-    Used in: chapter 3 (notebook 03a, strand symmetry).
+    Used in: chapters 3 (03a, 03b, 03c) and 8 (08a).
     """
 
     def __init__(self, model: nn.Module):

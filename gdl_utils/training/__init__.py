@@ -1,23 +1,58 @@
-"""Training and prediction for every model family: ``fit``, ``predict``,
-``make_loader``.
+"""Training and prediction for every model family, and what surrounds them.
 
 - :mod:`~gdl_utils.training.loop`: :func:`fit`, one readable loop. How a batch becomes a
   loss is up to the model or a small ``step(model, batch)`` function (d2l's
   ``training_step``, nanoGPT's ``(logits, loss)``), so a CTC batch, a VAE, a graph or a
-  masked language model all train through the same loop; plain ``(x, y)`` batches with a
+  language model all train through the same loop; plain ``(x, y)`` batches with a
   ``loss_fn`` need neither.
 - :mod:`~gdl_utils.training.history`: :class:`History`, what ``fit`` recorded per epoch.
 - :mod:`~gdl_utils.training.batches`: :func:`make_loader` and the input checks.
 - :mod:`~gdl_utils.training.inference`: :func:`predict` for any batch structure.
+- :mod:`~gdl_utils.training.checkpoint`: :func:`save_checkpoint`, :func:`load_model`
+  (rebuilds any registered model), :func:`load_checkpoint`.
+- :mod:`~gdl_utils.training.crossval`: :func:`cross_val_predict`, a fresh seeded model
+  per fold.
+- :mod:`~gdl_utils.training.distributed`: the ``torchrun`` pieces (``init_distributed``,
+  ``is_main_process``, gradient averaging) that ``fit`` uses.
 
-Devices, seeds, threads and precision are in :mod:`gdl_utils.runtime`; ``torchrun``
-helpers in :mod:`gdl_utils.distributed`; checkpoints in :mod:`gdl_utils.checkpoint`.
+Layer: learning. Devices, seeds, threads and precision are in :mod:`gdl_utils.runtime`
+(the one place to import ``get_device`` and ``set_seed`` from).
 """
 
-from ..runtime import get_device, set_seed
 from .batches import make_loader
+from .checkpoint import load_checkpoint, load_model, save_checkpoint
+from .crossval import cross_val_predict
+from .distributed import (
+    DistInfo,
+    all_reduce_sum,
+    average_gradients,
+    broadcast_parameters,
+    cleanup_distributed,
+    init_distributed,
+    is_distributed,
+    is_main_process,
+    world_size,
+)
 from .history import History
 from .inference import predict
 from .loop import fit
 
-__all__ = ["History", "fit", "get_device", "make_loader", "predict", "set_seed"]
+__all__ = [
+    "DistInfo",
+    "History",
+    "all_reduce_sum",
+    "average_gradients",
+    "broadcast_parameters",
+    "cleanup_distributed",
+    "cross_val_predict",
+    "fit",
+    "init_distributed",
+    "is_distributed",
+    "is_main_process",
+    "load_checkpoint",
+    "load_model",
+    "make_loader",
+    "predict",
+    "save_checkpoint",
+    "world_size",
+]

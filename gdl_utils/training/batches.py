@@ -29,7 +29,7 @@ from torch.utils.data import (
 )
 from torch.utils.data.distributed import DistributedSampler
 
-from .. import distributed as dist
+from . import distributed as dist
 
 __all__ = [
     "as_loader",

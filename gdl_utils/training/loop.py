@@ -20,7 +20,8 @@ devices that support it, fp16 autocast with a ``GradScaler`` on other CUDA devic
 float32 on CPU and MPS; ``History.precision`` records it. **Output**: ``progress=None``
 (default) prints one line per epoch if ``verbose``; ``True`` shows a tqdm bar on a
 terminal outside CI (plain lines otherwise, so executed notebooks store no bar updates);
-``False`` is silent. **torchrun**: in a process group (:mod:`gdl_utils.distributed`)
+``False`` is silent. **torchrun**: in a process group
+(:mod:`gdl_utils.training.distributed`)
 each process trains on its shard, gradients are averaged after every backward pass (a
 model wrapped in ``DistributedDataParallel`` does that itself; its step must call
 ``model(...)``), every process evaluates the whole validation set, and only rank 0
@@ -40,10 +41,10 @@ import torch
 from torch import nn
 from torch.utils.data.distributed import DistributedSampler
 
-from .. import distributed as dist
-from ..checkpoint import save_checkpoint
 from ..runtime import autocast, get_device, resolve_precision, set_seed, to_device
+from . import distributed as dist
 from .batches import as_loader, batch_len, match_target
+from .checkpoint import save_checkpoint
 from .history import History, epoch_reporter
 
 __all__ = ["fit"]

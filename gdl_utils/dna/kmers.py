@@ -1,0 +1,201 @@
+"""K-mers: tokens, spectra (counts) and base composition, the alignment-free features
+of chapters 1-3.
+
+Character policy (as :func:`gdl_utils.dna.one_hot`'s): A/C/G/T count in either
+case; a window holding ``N`` or an IUPAC code is skipped; ``U`` counts as ``T``
+only with ``rna=True`` (otherwise ``ValueError``); whitespace, ``-``, digits and
+non-ASCII characters raise
+``ValueError`` naming the character, its 0-based position and, in a batch, the record.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .._util import ALPHABET, check_int, where
+from .sequence import IUPAC
+
+MAX_DENSE_BYTES = 1 << 30
+"""kmer_counts refuses to allocate a dense table larger than this (1 GiB); pass
+``sparse=True``."""
+
+
+def _records(seqs) -> tuple[bool, list]:
+    return (True, [seqs]) if isinstance(seqs, str) else (False, list(seqs))
+
+
+# byte -> 0..3 (ACGT), 4 (N, IUPAC), 5 (U), 255 (invalid)
+_KMER_LUT = np.full(256, 255, dtype=np.uint8)
+for _sym, _code in [
+    *zip(ALPHABET, range(4)),
+    *((c, 4) for c in "N" + "".join(IUPAC)),
+    ("U", 5),
+]:
+    _KMER_LUT[ord(_sym)] = _KMER_LUT[ord(_sym.lower())] = _code
+del _sym, _code
+
+
+def _kmer_codes(s, rna: bool, record: int | None, func: str) -> np.ndarray:
+    """(L,) uint8 codes of one record: 0..3 for A/C/G/T (and U with ``rna``), 4 for N /
+    IUPAC codes."""
+    if not isinstance(s, str):
+        raise TypeError(
+            f"{func}: record {0 if record is None else record} is {type(s).__name__}, "
+            f"expected str"
+        )
+    codes = _KMER_LUT[
+        np.frombuffer(s.encode("ascii", errors="replace"), dtype=np.uint8)
+    ]
+    bad = (codes == 255) | ((codes == 5) & (not rna))
+    if bad.any():
+        pos = int(np.argmax(bad))
+        hint = (
+            " (pass rna=True for RNA)"
+            if s[pos] in "Uu"
+            else " (whitespace is not stripped: pass ''.join(seq.split()))"
+            if s[pos].isspace()
+            else ""
+        )
+        raise ValueError(
+            f"{func}: invalid character {s[pos]!r} at {where(pos, record)}{hint}"
+        )
+    return np.where(codes == 5, 3, codes).astype(np.uint8) if rna else codes
+
+
+def kmer_tokenize(seq: str, k: int, stride: int = 1, *, rna: bool = False) -> list[str]:
+    """Split ``seq`` into upper-case k-mers starting every ``stride`` bases (character
+    policy above).
+
+    The tail that does not fill a k-mer is dropped, so a sequence shorter than ``k``
+    gives ``[]``;
+    with ``rna=True`` ``U`` becomes ``T``. Whitespace, line breaks and other symbols
+    raise ``ValueError``.
+
+    Returns
+    -------
+    list of ``(len(seq) - k) // stride + 1`` strings of length k.
+
+    Used in: ch. 1 (k-mer tokens); ch. 7 (tokens for genomic language models).
+    """
+    k, stride = check_int(k, "k", 1), check_int(stride, "stride", 1)
+    # validates; raises naming the character and position
+    _kmer_codes(seq, rna, None, "kmer_tokenize")
+    s = seq.upper().replace("U", "T") if rna else seq.upper()
+    return [s[i : i + k] for i in range(0, len(s) - k + 1, stride)]
+
+
+def all_kmers(k: int) -> list[str]:
+    """All ``4**k`` k-mers over ACGT in lexicographic order (``AA..A`` first, ``TT..T``
+    last); k <= 12.
+    Used in: ch. 1, ch. 2 (column names of :func:`kmer_counts`)."""
+    if check_int(k, "k", 1) > 12:
+        raise ValueError(
+            f"all_kmers: k={k} would list 4**{k} = {4**k:,} strings; k must be <= 12"
+        )
+    return ["".join(p) for p in itertools.product(ALPHABET, repeat=k)]
+
+
+def _window_index(c: np.ndarray, k: int) -> np.ndarray:
+    """Column index (:func:`all_kmers` order) of every window of codes ``c`` holding
+    only A/C/G/T."""
+    n_win = max(len(c) - k + 1, 0)
+    bad = np.concatenate([[0], np.cumsum(c == 4)])
+    idx = np.zeros(n_win, dtype=np.int64)
+    for j in range(
+        k
+    ):  # k vectorised passes: idx = 4 * idx + code (4 & 3 == 0 for masked windows)
+        idx = (idx << 2) | (c[j : j + n_win] & 3)
+    return idx[(bad[k:] - bad[:-k]) == 0]
+
+
+def kmer_counts(
+    seqs, k: int, *, normalize: bool = False, rna: bool = False, sparse: bool = False
+):
+    """Overlapping k-mer counts (case-insensitive; windows with N or an IUPAC code are
+    skipped).
+
+    Parameters
+    ----------
+    seqs : str or sequence of str (character policy above)
+    k : int, 1 <= k <= 31
+    normalize : bool, frequencies summing to 1 per record (all zero if a record has no
+        k-mer)
+    rna : bool, count ``U`` as ``T`` (otherwise ``U`` is an error, as in
+        :func:`one_hot`)
+    sparse : bool, return a ``scipy.sparse.csr_array``; needed when the dense ``(N,
+        4**k)`` table
+        would exceed :data:`MAX_DENSE_BYTES` (1 GiB), e.g. k = 14 (4**14 columns: 2 GiB
+        per record)
+
+    Returns
+    -------
+    (4**k,) for a str, (N, 4**k) for a batch; columns in :func:`all_kmers` order. int64
+    counts or
+    float64 frequencies.
+
+    Used in: chapters 1 (01), 2 (02a, 02b), 3 (03a), 4 (04b) and 7 (07d).
+    """
+    k = check_int(k, "k", 1)
+    if k > 31:
+        raise ValueError(
+            f"kmer_counts: k must be <= 31 (k-mer index in 64 bits), got {k}"
+        )
+    single, records = _records(seqs)
+    idx = [
+        _window_index(_kmer_codes(s, rna, None if single else i, "kmer_counts"), k)
+        for i, s in enumerate(records)
+    ]
+    if sparse:
+        from scipy import sparse as sp
+
+        rows = [np.unique(ix, return_counts=True) for ix in idx]
+        ptr = np.concatenate(
+            [[0], np.cumsum([len(u) for u, _ in rows], dtype=np.int64)]
+        ).astype(np.int64)
+        cols = np.concatenate([u for u, _ in rows] + [np.zeros(0, np.int64)])
+        data = np.concatenate([c for _, c in rows] + [np.zeros(0, np.int64)])
+        if normalize:
+            totals = np.repeat(
+                np.array([c.sum() for _, c in rows], dtype=np.int64), np.diff(ptr)
+            )
+            data = data / np.maximum(totals, 1)
+        return sp.csr_array((data, cols, ptr), shape=(len(records), 4**k))
+    need = len(records) * 4**k * 8
+    if need > MAX_DENSE_BYTES:
+        raise ValueError(
+            f"kmer_counts: a dense ({len(records)}, 4**{k}) table needs "
+            f"{need / 2**30:.1f} GiB "
+            f"(limit {MAX_DENSE_BYTES / 2**30:.0f} GiB); pass sparse=True or use a "
+            f"smaller k"
+        )
+    counts = np.zeros((len(records), 4**k), dtype=np.int64)
+    for row, ix in zip(counts, idx):
+        row += np.bincount(ix, minlength=4**k)
+    if normalize:
+        total = counts.sum(axis=1, keepdims=True)
+        counts = np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
+    return counts[0] if single else counts
+
+
+def gc_content(seqs, *, rna: bool = False):
+    """Fraction of G + C among the A/C/G/T bases (case-insensitive; N and IUPAC codes
+    are ignored,
+    other characters raise as in :func:`kmer_counts`).
+
+    Returns
+    -------
+    float for a str, (N,) float64 array for a batch; NaN where a record has no A/C/G/T.
+
+    Used in: ch. 1 (simulation checks, GC-matched negatives).
+    """
+    single, records = _records(seqs)
+    acgt = np.zeros((len(records), 5), dtype=np.int64)
+    for i, s in enumerate(records):
+        acgt[i] = np.bincount(
+            _kmer_codes(s, rna, None if single else i, "gc_content"), minlength=5
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gc = (acgt[:, 1] + acgt[:, 2]) / acgt[:, :4].sum(axis=1)
+    return float(gc[0]) if single else gc

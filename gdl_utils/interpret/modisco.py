@@ -1,0 +1,152 @@
+"""TF-MoDISco (Shrikumar et al. 2018) through modisco-lite: from attributions to motifs.
+
+TF-MoDISco cuts *seqlets* (short windows of high total attribution) out of many
+attribution maps, clusters them by the similarity of their hypothetical contributions
+and aggregates each cluster into a pattern. :func:`run_modisco` calls
+``modiscolite.tfmodisco.TFMoDISco`` and returns every pattern as a
+:class:`~gdl_utils.motifs.Motif` (base counts of its seqlets, trimmed to the columns
+that carry contribution), ready for :func:`gdl_utils.motifs.tomtom`.
+
+modisco-lite compiles its numba kernels on first use in every process (it caches them
+on disk only when it may fork compiler processes, which one numba thread does not
+allow); :func:`enable_disk_cache` turns numba's disk cache on for them, so that
+:func:`compile_modisco` (run once at install) spares every later process that cost.
+
+Used in: chapter 8 (notebook 08b; 08c for PUM2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._util import as_numpy, check_int
+from ..motifs.jaspar import Motif
+
+__all__ = ["compile_modisco", "enable_disk_cache", "run_modisco"]
+
+
+def enable_disk_cache() -> int:
+    """Turn numba's on-disk cache on for every kernel of modisco-lite.
+
+    Returns the number of kernels whose cache is enabled (0 when the install directory
+    is not writable: the kernels are then compiled in each process).
+
+    Used in: chapter 8 (called by :func:`run_modisco`).
+    """
+    import importlib
+
+    from numba.core.dispatcher import Dispatcher
+
+    n = 0
+    for name in ("affinitymat", "aggregator", "gapped_kmer", "util", "core"):
+        module = importlib.import_module(f"modiscolite.{name}")
+        for obj in vars(module).values():
+            if isinstance(obj, Dispatcher):
+                try:
+                    obj.enable_caching()
+                    n += 1
+                except Exception:  # read-only install: compile in process
+                    pass
+    return n
+
+
+def _trim(pattern, threshold: float) -> slice:
+    """Columns from the first to the last whose |contribution| >= threshold x max."""
+    score = np.abs(np.asarray(pattern.contrib_scores)).sum(axis=1)
+    keep = np.flatnonzero(score >= threshold * score.max())
+    return slice(int(keep[0]), int(keep[-1]) + 1)
+
+
+def run_modisco(
+    x,
+    hypothetical,
+    *,
+    window: int = 15,
+    flank: int = 5,
+    max_seqlets: int = 2000,
+    n_leiden_runs: int = 2,
+    target_seqlet_fdr: float = 0.2,
+    trim_threshold: float = 0.3,
+    min_metacluster_size: int = 100,
+    name: str = "pattern",
+) -> list[Motif]:
+    """Motifs found by TF-MoDISco in a set of attribution maps.
+
+    Parameters
+    ----------
+    x : (N, 4, L) one-hot DNA
+    hypothetical : (N, 4, L) hypothetical contributions: what each base would
+        contribute at each position (e.g. a per-position centred ISM map or corrected
+        gradient, :func:`gdl_utils.interpret.simplex_correction`); the
+        contribution of the sequence is ``x * hypothetical``
+    window, flank : seqlet core width and flank (modisco-lite's
+        ``sliding_window_size``, ``flank_size``)
+    max_seqlets, n_leiden_runs, target_seqlet_fdr, min_metacluster_size : passed on
+        (modisco-lite's ``max_seqlets_per_metacluster`` and others)
+    trim_threshold : keep the columns between the first and last whose summed
+        |contribution| reaches this fraction of the pattern's largest
+    name : prefix of the motif names (``pattern_0``, ... for positive patterns,
+        ``neg_pattern_0``, ... for negative ones)
+
+    Returns
+    -------
+    list of :class:`Motif`: counts (4, w) = the PPM of the pattern's seqlets times their
+    number; ``matrix_id`` is the name. Positive patterns first, largest first.
+
+    Used in: chapter 8 (08b: motifs of the simulated data; 08c: PUM2).
+    """
+    import modiscolite
+
+    xn = as_numpy(x, np.float32)
+    hyp = as_numpy(hypothetical, np.float32)
+    if xn.ndim != 3 or xn.shape[1] != 4 or hyp.shape != xn.shape:
+        raise ValueError(
+            "run_modisco: x and hypothetical must both be (N, 4, L), got "
+            f"{xn.shape} and {hyp.shape}"
+        )
+    if not np.isfinite(hyp).all():
+        raise ValueError("run_modisco: hypothetical contributions contain NaN or inf")
+    window, flank = check_int(window, "window", 3), check_int(flank, "flank", 0)
+    if xn.shape[2] < window + 2 * flank:
+        raise ValueError(
+            f"run_modisco: sequences of length {xn.shape[2]} are shorter than a seqlet "
+            f"({window} + 2 x {flank} flank)"
+        )
+    enable_disk_cache()
+    pos, neg = modiscolite.tfmodisco.TFMoDISco(
+        one_hot=np.ascontiguousarray(xn.transpose(0, 2, 1)),
+        hypothetical_contribs=np.ascontiguousarray(hyp.transpose(0, 2, 1)),
+        sliding_window_size=window,
+        flank_size=flank,
+        max_seqlets_per_metacluster=max_seqlets,
+        n_leiden_runs=n_leiden_runs,
+        target_seqlet_fdr=target_seqlet_fdr,
+        min_metacluster_size=min_metacluster_size,
+    )
+    motifs = []
+    for prefix, patterns in ((name, pos), (f"neg_{name}", neg)):
+        for k, p in enumerate(patterns or []):
+            cols = _trim(p, trim_threshold)
+            counts = np.asarray(p.sequence)[cols].T * len(p.seqlets)  # (4, w)
+            motifs.append(Motif(f"{prefix}_{k}", f"{prefix}_{k}", counts))
+    return motifs
+
+
+def compile_modisco() -> None:
+    """Run TF-MoDISco once on random data so that its numba kernels are on disk.
+
+    For the install step (like :func:`gdl_utils.motifs.compile_tomtom`); a later
+    process then loads the compiled kernels instead of spending ~15 s compiling them.
+
+    Used in: no notebook directly (install step).
+    """
+    rng = np.random.default_rng(0)
+    n, length = 300, 60
+    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(n, length))]
+    x = x.transpose(0, 2, 1)
+    hyp = rng.normal(scale=0.05, size=x.shape).astype(np.float32)
+    motif = np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 3, 2, 1, 0]].T  # ACGTTGCA
+    for i in range(n):  # a planted pattern with strong contributions
+        s = int(rng.integers(0, length - 8))
+        x[i, :, s : s + 8], hyp[i, :, s : s + 8] = motif, motif * 2.0
+    run_modisco(x, hyp, min_metacluster_size=20)
