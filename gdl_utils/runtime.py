@@ -36,6 +36,7 @@ import torch
 __all__ = [
     "get_device",
     "set_seed",
+    "seeded",
     "set_threads",
     "resolve_precision",
     "autocast",
@@ -88,13 +89,39 @@ def set_seed(seed: int) -> None:
     """Seed Python's ``random``, NumPy's global generator and torch (CPU and every CUDA
     device).
 
-    Call it before building a model to get the same initial weights.
+    This resets the global generators for the rest of the program; to build one
+    model for one seed, use :func:`seeded` instead.
 
     Used in: chapter 1 on.
     """
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # seeds the CPU and all CUDA generators
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Build (or sample) under ``seed``, leaving every global generator as it was.
+
+    The course's one seeding rule: a model made for seed ``s`` is built inside
+    ``with seeded(s):``, so ``s`` alone names its initial weights, whatever ran before
+    (``fit(seed=s)`` then fixes batch order and dropout, not the weights). Python's
+    ``random``, NumPy's global generator and torch's CPU and CUDA generators are
+    seeded on entry and restored on exit (as ``torch.random.fork_rng`` does).
+
+    Used in: chapters 5 (05a, 05b), 6 (06a, 06b, 06c) and 7 (07c, 07d).
+    """
+    state = random.getstate(), np.random.get_state()
+    devices = (
+        list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    )
+    with torch.random.fork_rng(devices=devices):
+        set_seed(seed)
+        try:
+            yield
+        finally:
+            random.setstate(state[0])
+            np.random.set_state(state[1])
 
 
 def set_threads(n: int | None = None) -> int:

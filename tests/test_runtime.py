@@ -238,3 +238,27 @@ def test_fit_under_torchrun_matches_one_process(tmp_path):
         ranks[0]["train_loss"], hist.to_frame()["train_loss"], atol=1e-5
     )
     assert ranks[0]["train_loss"][-1] < 0.5 * ranks[0]["train_loss"][0]  # it learned
+
+
+def test_seeded_names_the_weights_and_leaves_the_global_state_alone():
+    from gdl_utils.runtime import seeded
+
+    def build():
+        return torch.nn.Linear(5, 3).weight.detach().clone()
+
+    with seeded(7):
+        first = build()
+    torch.rand(100)  # any amount of global randomness in between
+    np.random.rand(10)
+    before = torch.random.get_rng_state(), np.random.get_state()[1].copy()
+    with seeded(7):
+        again = build()
+        drawn_inside = np.random.rand()
+    after = torch.random.get_rng_state(), np.random.get_state()[1]
+    assert torch.equal(first, again)
+    assert torch.equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    with seeded(8):
+        other = build()
+    assert not torch.equal(first, other)  # the seed matters
+    with seeded(7):
+        assert np.random.rand() == drawn_inside
