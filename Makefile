@@ -21,12 +21,13 @@ export OMP_NUM_THREADS
 NUMBA_NUM_THREADS ?= $(OMP_NUM_THREADS)
 export NUMBA_NUM_THREADS
 
-.PHONY: install book data test student lint bench bench-fit constraints clean help
+.PHONY: install book data test colab colab-branch student lint bench bench-fit constraints clean help
 
 help:
 	@echo "make book   - create $(VENV), install, fetch data, execute every notebook, write _build/html"
 	@echo "make test   - lint + unit tests + hand-out checks + book build with warnings as errors"
-	@echo "make student - hand-out notebooks without the solution cells, in $(STUDENT)/notebooks"
+	@echo "make colab   - reader copies (plain Markdown, the book's numbers) in $(COLAB)/notebooks"
+	@echo "make student - hand-outs made from the reader copies, without solutions, in $(STUDENT)/notebooks"
 
 $(BIN)/activate: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +59,32 @@ book: data
 	rc=$$?; echo "book build took $$(( $$(date +%s) - start )) s"; \
 	[ $$rc -eq 0 ] && echo "The book is at $(abspath _build/html/index.html)"; exit $$rc
 
-# Students' hand-outs: every cell tagged `solution` removed (with its outputs), plus a copy of data/.
+# Reader copies for Colab and Jupyter, which do not render MyST: every notebook in plain Markdown with the
+# glued numbers, figure captions, exercises, citations and links of the book, made from the executed
+# notebooks of the last `make book` (_build/.jupyter_cache; nothing is run again). BOOK_URL: where the
+# book is published (links go there); empty: relative links to _build/html.
+COLAB ?= _build/colab
+BOOK_URL ?=
+colab: install
+	$(BIN)/python scripts/make_reader_copies.py --cache _build/.jupyter_cache --out $(COLAB) \
+	  $(if $(BOOK_URL),--book-url $(BOOK_URL))
+
+# Students' hand-outs, made from the reader copies: every cell tagged `solution` removed (with its
+# outputs), an answer cell under every exercise, plus a copy of data/.
 STUDENT ?= _build/student
-student: install
-	$(BIN)/python scripts/make_student.py --out $(STUDENT)
+student: colab
+	$(BIN)/python scripts/make_student.py --copies $(COLAB)/notebooks --out $(STUDENT)
+
+# The `colab` branch that the book's Colab buttons open (repository: branch: in _config.yml): the reader
+# copies of a committed tree, their install cell pinned to that commit, with data/ and a README, in
+# $(COLAB_BRANCH). Publishing it is a maintainer's step (CONTRIBUTING.md, "Publishing the reader copies").
+COLAB_BRANCH ?= _build/colab-branch
+colab-branch: install
+	@[ -n "$(BOOK_URL)" ] || { echo "make colab-branch BOOK_URL=https://... (where the book is published)" >&2; exit 1; }
+	@git diff --quiet HEAD -- notebooks gdl_utils pyproject.toml || { echo "commit the notebooks and the package first: the copies install the package at HEAD" >&2; exit 1; }
+	rm -rf $(COLAB_BRANCH)
+	$(BIN)/python scripts/make_reader_copies.py --cache _build/.jupyter_cache --out $(COLAB_BRANCH) \
+	  --book-url $(BOOK_URL) --package-ref $$(git rev-parse HEAD) --publish
 
 # The chapter intros' diagrams, book/figures/*.svg (deterministic; tests/test_diagrams.py checks the committed files).
 .PHONY: diagrams

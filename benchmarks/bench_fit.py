@@ -43,7 +43,7 @@ from gdl_utils.training import fit, make_loader
 
 CASES = {  # name: (model factory, rows, sequence length, batch size)
     "MLP (ch. 2), 3,000 x 4 x 60, batch 64": (
-        lambda: MLP(4 * 60, hidden=(64,), dropout=0.3),
+        lambda: MLP(4 * 60, hidden_sizes=(64,), dropout=0.3),
         3000,
         60,
         64,

@@ -41,6 +41,8 @@ __all__ = [
     "resolve_precision",
     "autocast",
     "to_device",
+    "evaluating",
+    "model_device",
     "PRECISIONS",
 ]
 
@@ -195,6 +197,38 @@ def autocast(device: torch.device | str, precision: str):
     return torch.autocast(
         device_type=torch.device(device).type, dtype=_DTYPES[precision]
     )
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device of the model's first parameter or buffer (CPU if it has none).
+
+    Used in: inside the package (``predict``, attributions, checkpoints).
+    """
+    for tensor in list(model.parameters()) + list(model.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def evaluating(model: torch.nn.Module, device: torch.device | str | None = None):
+    """Run a block with ``model`` in eval mode (on ``device`` if given), then put back
+    its mode and device, even if the block raises.
+
+    The one place where reading a model (``predict``, attributions, filter
+    activations, bits per base) switches off dropout and batch statistics. Gradients
+    stay on: wrap the block in ``torch.no_grad()`` where none are needed. Yields the
+    device the model is on inside the block.
+
+    Used in: inside the package (``predict``, ``attribute``, ``ism``,
+    ``filter_activations``).
+    """
+    home, was_training = model_device(model), model.training
+    target = torch.device(device) if device is not None else home
+    model.to(target).eval()
+    try:
+        yield target
+    finally:
+        model.train(was_training).to(home)
 
 
 def to_device(batch, device: torch.device | str, non_blocking: bool = False):

@@ -1,5 +1,5 @@
 """Where the course's shared data mirror lives (``../shared/data`` next to the project),
-for data tests.
+for data tests, and the random inputs several test files share.
 
 ``UCI`` holds the UCI files flat (``splice.data``); ``MIRROR`` holds the chapter 4-10
 datasets in subfolders (``nanopore_lambda/fast5/...``). Both are laid out like the
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
 UCI, MIRROR = SHARED / "uci", SHARED / "mirror"
@@ -32,3 +34,12 @@ def mirror_sums() -> dict[str, str]:
         digest, path = line.split(None, 1)
         sums[path.removeprefix("./")] = digest
     return sums
+
+
+def random_one_hot(rng, n: int, length: int, *, tensor: bool = False):
+    """(n, 4, length) float32 one-hot DNA with uniform random bases (numpy, or a torch
+    tensor with ``tensor=True``)."""
+    idx = rng.integers(0, 4, size=(n, length))
+    x = np.zeros((n, 4, length), dtype=np.float32)
+    x[np.arange(n)[:, None], idx, np.arange(length)[None, :]] = 1.0
+    return torch.from_numpy(x) if tensor else x

@@ -23,10 +23,10 @@ def low_rank_data(n=400, g=12, k=2, noise=0.05, seed=0):
 
 
 def test_shapes_and_linear_variant():
-    ae = Autoencoder(12, 3, hidden=(8,))
+    ae = Autoencoder(12, 3, hidden_sizes=(8,))
     x = torch.randn(5, 12)
     assert ae(x).shape == (5, 12) and ae.encode(x).shape == (5, 3)
-    linear = Autoencoder(12, 3, hidden=(), activation=None)
+    linear = Autoencoder(12, 3, hidden_sizes=(), activation=None)
     kinds = {type(m) for m in linear.modules()} - {Autoencoder, nn.Sequential}
     assert kinds == {nn.Linear}, "the linear autoencoder has no nonlinearity"
     with pytest.raises(
@@ -41,7 +41,7 @@ def test_shapes_and_linear_variant():
 
 def test_linear_autoencoder_finds_the_principal_subspace():
     X, _ = low_rank_data()
-    ae = Autoencoder(12, 2, hidden=(), activation=None)
+    ae = Autoencoder(12, 2, hidden_sizes=(), activation=None)
     fit(
         ae,
         (X, X),
@@ -67,7 +67,7 @@ def test_denoising_masks_only_in_training():
     assert mask.dtype == torch.bool and 0.17 < mask.float().mean() < 0.23
     with pytest.raises(ValueError, match="rate must lie in"):
         mask_entries(x, -0.1)
-    dae = Autoencoder(10, 2, hidden=(4,), mask_rate=0.5)
+    dae = Autoencoder(10, 2, hidden_sizes=(4,), mask_rate=0.5)
     dae.eval()
     assert torch.equal(dae(x), dae(x)), "no masking (no randomness) in eval mode"
     calls = []
@@ -80,7 +80,7 @@ def test_denoising_masks_only_in_training():
 
 def test_vae_terms_match_torch_distributions():
     torch.manual_seed(0)
-    vae = VAE(6, n_latent=3, hidden=(5,))
+    vae = VAE(6, n_latent=3, hidden_sizes=(5,))
     with torch.no_grad():
         vae.log_sigma2.copy_(torch.linspace(-1, 1, 6))
     x = torch.randn(4, 6)
@@ -102,7 +102,7 @@ def test_vae_terms_match_torch_distributions():
 
 
 def test_kl_warmup_schedule_and_logs():
-    vae = VAE(6, n_latent=2, hidden=(4,), beta=2.0, kl_warmup=4)
+    vae = VAE(6, n_latent=2, hidden_sizes=(4,), beta=2.0, kl_warmup=4)
     x = torch.randn(8, 6)
     weights = []
     for _ in range(6):
@@ -118,7 +118,7 @@ def test_kl_warmup_schedule_and_logs():
 
 def test_vae_trains_through_fit_and_round_trips():
     X, latent = low_rank_data(n=600, g=10)
-    vae = VAE(10, n_latent=4, hidden=(32,), beta=1.0, kl_warmup=30)
+    vae = VAE(10, n_latent=4, hidden_sizes=(32,), beta=1.0, kl_warmup=30)
     hist = fit(
         vae,
         (X[:500], X[:500]),
@@ -139,7 +139,7 @@ def test_vae_trains_through_fit_and_round_trips():
     assert mu.shape == (100, 4)
     assert 2 <= active_units(mu) <= 4, "two true factors: two or more units in use"
     # a too-large beta collapses the posterior: fewer active units
-    big = VAE(10, n_latent=4, hidden=(32,), beta=200.0)
+    big = VAE(10, n_latent=4, hidden_sizes=(32,), beta=200.0)
     fit(
         big,
         (X[:500], X[:500]),
@@ -155,5 +155,5 @@ def test_vae_trains_through_fit_and_round_trips():
     assert isinstance(clone, VAE) and clone.kl_warmup == 30 and clone.beta == 1.0
     clone.load_state_dict(vae.state_dict())
     np.testing.assert_allclose(predict(clone, X[500:]), mu, rtol=1e-5, atol=1e-6)
-    ae = build_model(model_config(Autoencoder(10, 2, hidden=(), activation=None)))
+    ae = build_model(model_config(Autoencoder(10, 2, hidden_sizes=(), activation=None)))
     assert ae.model_args["activation"] is None

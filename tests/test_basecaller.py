@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 import torch
 
-from gdl_utils.basecalling import ctc
+from gdl_utils.basecalling import CTCBatch, ctc
 from gdl_utils.models import MODELS, build_model, count_parameters, model_config
 from gdl_utils.models.basecaller import Basecaller
 from gdl_utils.runtime import autocast, resolve_precision, set_seed
@@ -104,3 +107,47 @@ def test_a_small_basecaller_learns_a_toy(device):
     greedy = [ctc.greedy_decode(x) for x in log_probs]
     ids = ctc.identities(greedy, truth)
     assert np.median(ids) > 0.9, f"median identity {np.median(ids):.2f}"
+
+
+class Reordered(NamedTuple):
+    """The CTC fields in another order: only reading by name gives the right loss."""
+
+    target_lengths: torch.Tensor
+    signal: torch.Tensor
+    input_lengths: torch.Tensor
+    targets: torch.Tensor
+
+
+def test_steps_read_a_ctc_batch_by_name():
+    set_seed(0)
+    model = small().eval()
+    plain = toy_batches(np.random.default_rng(2), 1)[0]
+    named = CTCBatch(*plain)
+    loss = model.training_step(plain)
+    assert torch.equal(model.training_step(named), loss)
+    fields = {name: getattr(named, name) for name in CTCBatch._fields}
+    assert torch.equal(model.training_step(Reordered(**fields)), loss)
+    assert torch.equal(model.training_step(SimpleNamespace(**fields)), loss)
+    with pytest.raises(TypeError, match="needs the fields"):
+        model.training_step(plain[:3])
+    with torch.no_grad():
+        expected = model.log_probs(named.signal)
+        for batch in (named, plain, named.signal, Reordered(**fields)):
+            assert torch.equal(model.predict_step(batch), expected)
+
+
+def test_fit_and_predict_keep_ctc_batches_named(device):
+    """CTCBatch through fit (to_device keeps the type) and predict."""
+    rng = np.random.default_rng(3)
+    batches = [CTCBatch(*b) for b in toy_batches(rng, 2)]
+    seen = []
+
+    def step(model, batch):
+        seen.append(type(batch))
+        return model.training_step(batch)
+
+    set_seed(0)
+    model = small()
+    fit(model, batches, batches, step=step, epochs=1, device=device, verbose=False)
+    assert seen == [CTCBatch] * 4  # two training and two validation batches
+    assert predict(model, batches).shape == (32, 40, 5)

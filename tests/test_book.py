@@ -135,6 +135,23 @@ def changed_nbval_outputs(notebook: pathlib.Path, cache_path: pathlib.Path) -> l
     return problems
 
 
+def reader_copy_problems(output: pathlib.Path) -> list[str]:
+    """The reader copies and hand-outs of this run (scripts/make_reader_copies.py, made
+    from ``output``'s cache and built pages): no MyST left, every glued value the
+    build's, figure and exercise numbers as the built book shows them (and as the
+    script counts them without the pages), an answer cell under every exercise of a
+    hand-out. Returns one line per problem."""
+    name = "make_reader_copies"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    built = output / "_build"
+    return module.build_and_check(
+        output / "reader_copies", built / ".jupyter_cache", html=built / "html"
+    )
+
+
 def build(source: pathlib.Path, output: pathlib.Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "GDL_OFFLINE": "1"}
     cmd = [
@@ -203,6 +220,10 @@ def test_book_builds_with_warnings_as_errors(tmp_path):
     assert results.count('class="pasted-text"') >= 5, (
         "the Results appendix shows too few measured values"
     )
+    copies = reader_copy_problems(tmp_path)
+    assert not copies, "\n".join(copies[:40])
+    api = api_page_problems(html / "book" / "appendix_api.html", public_names())
+    assert not api, "\n".join(api[:40])
 
 
 def test_page_checks_find_problems(tmp_path):
@@ -291,3 +312,83 @@ def test_changed_nbval_outputs_are_found(tmp_path):
     nbformat.write(notebook("5 (took 12 s)\n"), stored)
     (problem,) = changed_nbval_outputs(stored, tmp_path / "cache")
     assert problem.startswith("t.ipynb, cell 1:")
+
+
+# --- the API reference appendix (book/appendix_api.md) ------------------------------
+
+
+def public_names() -> dict[str, object]:
+    """'path.name' -> object for every name in the ``__all__`` of a public path: the
+    package, ``runtime``, ``report`` and each topic folder (tests/test_layout.py)."""
+    import importlib
+
+    package = ROOT / "gdl_utils"
+    folders = sorted(p.name for p in package.iterdir() if (p / "__init__.py").is_file())
+    paths = ["gdl_utils", "gdl_utils.runtime", "gdl_utils.report"] + [
+        f"gdl_utils.{f}" for f in folders
+    ]
+    names = {}
+    for path in paths:
+        module = importlib.import_module(path)
+        for name in module.__all__:
+            names[f"{path}.{name}"] = getattr(module, name)
+    return names
+
+
+def api_page_problems(page: pathlib.Path, names: dict[str, object]) -> list[str]:
+    """What the built API page lacks: an entry (an anchor ``path.name``) for every
+    public name, and a "Used in" line in the entry of every public function and class.
+    Returns one line per problem."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    entries = {dt["id"]: dt for dt in soup.select("dl.py > dt[id]")}
+    problems = []
+    for name, obj in names.items():
+        dt = entries.get(name)
+        if dt is None:
+            problems.append(f"{name}: no entry on the API page")
+            continue
+        dd = dt.find_next_sibling("dd")
+        if callable(obj) and (dd is None or "Used in" not in dd.get_text()):
+            problems.append(f"{name}: its entry shows no 'Used in' line")
+    return problems
+
+
+@pytest.mark.slow
+def test_api_page_lists_every_public_name(tmp_path):
+    """The API appendix alone, built as the book is (warnings are errors, no notebook):
+    every public name has an entry, with a "Used in" line for functions and classes.
+    (The strict build also fails on a docstring that does not render, or on a name
+    documented twice.)"""
+    book = tmp_path / "book"
+    (book / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    shutil.copy(ROOT / "book" / "appendix_api.md", book / "book" / "appendix_api.md")
+    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/appendix_api\n")
+    # gdl_book writes this placeholder when it is missing, after jupyter-book has
+    # listed the pages to leave out (those not in the toc): write it first, as
+    # scripts/execute_notebooks.py does for the book
+    (book / "book" / "_generated").mkdir()
+    (book / "book" / "_generated" / "run_times.md").write_text("*Not measured.*\n")
+    result = build(book, tmp_path / "out")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    page = tmp_path / "out" / "_build" / "html" / "book" / "appendix_api.html"
+    problems = api_page_problems(page, public_names())
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_api_page_checks_find_problems(tmp_path):
+    """api_page_problems is not a check that cannot fail."""
+    page = tmp_path / "api.html"
+    page.write_text(
+        '<dl class="py function"><dt id="m.f">f()</dt><dd>Used in: ch. 1.</dd></dl>'
+        '<dl class="py function"><dt id="m.g">g()</dt><dd>No line.</dd></dl>'
+        '<dl class="py data"><dt id="m.C">C = 1</dt><dd></dd></dl>'
+    )
+    names = {"m.f": len, "m.g": len, "m.C": 1, "m.h": len}
+    problems = api_page_problems(page, names)
+    assert problems == [
+        "m.g: its entry shows no 'Used in' line",
+        "m.h: no entry on the API page",
+    ], problems

@@ -29,7 +29,7 @@ from gdl_utils.training.checkpoint import load_checkpoint, load_model, save_chec
 
 EXAMPLES = {
     "Perceptron": lambda: Perceptron(4 * 12, n_outputs=2),
-    "MLP": lambda: MLP(4 * 12, hidden=(8, 4), n_outputs=3, dropout=0.1),
+    "MLP": lambda: MLP(4 * 12, hidden_sizes=(8, 4), n_outputs=3, dropout=0.1),
     "DeepBind": lambda: DeepBind(
         n_filters=4, kernel_size=5, hidden=0, global_pool="maxavg"
     ),
@@ -108,7 +108,7 @@ def test_register_your_own_class(tmp_path):
 
 
 def test_count_parameters():
-    model = MLP(10, hidden=(4,), n_outputs=2)  # 10*4 + 4 + 4*2 + 2
+    model = MLP(10, hidden_sizes=(4,), n_outputs=2)  # 10*4 + 4 + 4*2 + 2
     assert count_parameters(model) == 54
     model.net[0].weight.requires_grad_(False)
     assert (

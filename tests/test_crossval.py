@@ -21,7 +21,7 @@ def test_out_of_fold_predictions_match_manual_loop(rng):
         (np.concatenate([np.arange(0, 20), np.arange(40, 60)]), np.arange(20, 40)),
         (np.arange(0, 40), np.arange(40, 60)),
     ]
-    make = lambda: MLP(5, hidden=(8,))  # noqa: E731
+    make = lambda: MLP(5, hidden_sizes=(8,))  # noqa: E731
     got = cross_val_predict(
         make,
         X,

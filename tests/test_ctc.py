@@ -1,4 +1,4 @@
-"""CTC decoding and read identity (chapter 4.3)."""
+"""CTC batches, decoding and read identity (chapter 4.3)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 from fast_ctc_decode import viterbi_search
 
-from gdl_utils.basecalling import ctc
+from gdl_utils.basecalling import Chunks, CTCBatch, ctc, ctc_batches
+from gdl_utils.runtime import to_device
 
 
 def one_hot_path(path, eps=1e-4):
@@ -111,3 +113,33 @@ def test_basecall_identities_on_both_strands():
     assert ids[1] == pytest.approx(50 / 60, abs=0.02)  # 10 insertions in 60 columns
     with pytest.raises(ValueError, match="no read 'm'"):
         ctc.basecall_identities(reads[:1], chunks, ref)
+
+
+def test_ctc_batches_round_trip_by_name():
+    """Chunks -> CTCBatch (named fields, kept by to_device) -> the chunks' sequences."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (5, 1, 12, 7, 9)]
+    chunks = Chunks(
+        rng.normal(size=(5, 40)).astype(np.float32),
+        seqs,
+        np.arange(5),
+        np.arange(5) + 13,
+        np.array(["+"] * 5),
+        np.array(["r"] * 5),
+    )
+    batches = [to_device(b, "cpu") for b in ctc_batches(chunks, 2, seed=3)]
+    assert [type(b) for b in batches] == [CTCBatch] * 3
+    assert CTCBatch._fields == (
+        "signal", "targets", "input_lengths", "target_lengths"
+    )  # fmt: skip
+    decoded, signal = [], []
+    for b in batches:
+        assert b.signal.shape == (len(b.targets), 1, 40)
+        assert b.input_lengths.tolist() == [40] * len(b.targets)
+        for row, n in zip(b.targets.tolist(), b.target_lengths.tolist()):
+            assert all(k == 0 for k in row[n:])  # padding is the blank
+            decoded.append("".join(ctc.LABELS[k] for k in row[:n]))
+        signal.append(b.signal[:, 0])
+    order = np.random.default_rng(3).permutation(5)
+    assert decoded == [seqs[i] for i in order]
+    assert np.array_equal(torch.cat(signal).numpy(), chunks.signal[order])

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from shared_data import UCI, needs_uci
 
 from gdl_utils.datasets import (
     DataIntegrityError,
@@ -18,11 +17,6 @@ from gdl_utils.datasets import (
 )
 from gdl_utils.datasets.uci import parse_uci_promoters, parse_uci_splice
 
-MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
-needs_mirror = pytest.mark.skipif(
-    not (MIRROR / "splice.data").is_file(),
-    reason=f"shared UCI mirror not found at {MIRROR}",
-)
 SPLICE_LINE = (
     "EI,    ATRINS-DONOR-521,               "
     + "CCAGCTGCATCACAGGAGGCCAGCGAGCAGGTCTGTTCCAAGGGCCTTCGAGCCAGTCTG"
@@ -38,13 +32,13 @@ def _isolated_env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def uci(tmp_path):
-    return {"cache_dir": tmp_path / "cache", "mirror": MIRROR, "offline": True}
+    return {"cache_dir": tmp_path / "cache", "mirror": UCI, "offline": True}
 
 
 # --------------------------------------------------------------------------- UCI
 
 
-@needs_mirror
+@needs_uci
 def test_uci_splice_counts_classes_lengths(uci):
     df = load_uci_splice(**uci)
     assert list(df.columns) == ["label", "name", "sequence"] and len(df) == 3190
@@ -60,7 +54,7 @@ def test_uci_splice_counts_classes_lengths(uci):
     assert df["sequence"].nunique() == 3005
 
 
-@needs_mirror
+@needs_uci
 def test_uci_promoters_counts_case_and_cached(uci):
     df = load_uci_promoters(**uci)
     assert len(df) == 106 and df["label"].value_counts().to_dict() == {"+": 53, "-": 53}

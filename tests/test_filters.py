@@ -8,6 +8,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import random_one_hot
 from torch import nn
 
 from gdl_utils.dna.sequence import one_hot
@@ -21,13 +22,6 @@ from gdl_utils.interpret.first_layer import filter_activations
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
 from gdl_utils.models.mlp import MLP
 from gdl_utils.motifs.pwm import scan_pwm
-
-
-def random_one_hot(rng, n, length) -> np.ndarray:
-    idx = rng.integers(0, 4, size=(n, length))
-    x = np.zeros((n, 4, length), dtype=np.float32)
-    x[np.arange(n)[:, None], idx, np.arange(length)[None, :]] = 1.0
-    return x
 
 
 def random_log_odds(rng, w) -> np.ndarray:
@@ -184,7 +178,7 @@ def test_one_hot_weights_centres_columns_and_keeps_order():
 
 
 def test_one_hot_weights_from_module_and_score_invariance(rng):
-    model = MLP(4 * 5, hidden=(7,))
+    model = MLP(4 * 5, hidden_sizes=(7,))
     m = one_hot_weights(model, 5)
     assert m.shape == (7, 4, 5)
     # centring changes every one-hot score by the same constant (it only moves the bias)

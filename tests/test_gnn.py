@@ -1,6 +1,6 @@
 """Graph neural networks (gdl_utils.models.gnn): the hand-written GCN layer equals
-PyTorch Geometric's, the models train through ``fit`` with node masks on every device,
-and bad graphs are refused."""
+PyTorch Geometric's, the models train through ``fit`` on named ``GraphBatch`` batches
+(node masks, link pairs) on every device, and bad graphs and batches are refused."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv
 
-from gdl_utils.graphs.build import knn_graph
-from gdl_utils.graphs.links import link_split
+from gdl_utils.graphs import GraphBatch, as_graph_batch, knn_graph, link_split
 from gdl_utils.models.gnn import GCN, GCNLayer, GraphAutoencoder, normalized_adjacency
 from gdl_utils.training import fit, predict
 from gdl_utils.training.checkpoint import load_model, save_checkpoint
@@ -59,12 +58,12 @@ def test_gcn_learns_from_the_graph_with_node_masks(device, layer):
     x, ei, y = blobs()
     train = torch.zeros(len(y), dtype=torch.bool)
     train[::6] = True  # 15 labelled nodes, 5 per class
-    batch = (x, ei, y, train)
+    batch = GraphBatch(x, ei, y=y, mask=train)
     model = GCN(6, 3, hidden=16, layer=layer, dropout=0.0)
     hist = fit(
         model,
         [batch],
-        [(x, ei, y, ~train)],
+        [batch._replace(mask=~train)],
         epochs=60,
         lr=2e-2,
         device=device,
@@ -89,14 +88,15 @@ def test_gcn_without_edges_is_an_mlp_and_cannot_use_the_graph():
     model = GCN(6, 3, hidden=16, dropout=0.0)
     fit(
         model,
-        [(x, none, y, train)],
+        [GraphBatch(x, none, y=y, mask=train)],
         epochs=60,
         lr=2e-2,
         seed=0,
         device="cpu",
         verbose=False,
     )
-    acc = (predict(model, [(x, none)]).argmax(1) == y.numpy())[~train.numpy()].mean()
+    pred = predict(model, [GraphBatch(x, none)]).argmax(1)
+    acc = (pred == y.numpy())[~train.numpy()].mean()
     assert acc < 0.7, acc
 
 
@@ -119,17 +119,17 @@ def test_graph_autoencoder_beats_chance_and_round_trips(device, tmp_path):
     x, ei, _ = blobs(n=120, seed=1)
     split = link_split(ei, 120, seed=0)
     graph = split.message_passing_graph()
-    val = (
+    val = GraphBatch(
         None,
         graph,
-        torch.as_tensor(split.val_pairs),
-        torch.as_tensor(split.val_labels),
+        pairs=torch.as_tensor(split.val_pairs),
+        labels=torch.as_tensor(split.val_labels),
     )
     torch.manual_seed(0)
     model = GraphAutoencoder(None, n_nodes=120, hidden=16, n_latent=8)
     hist = fit(
         model,
-        [(None, graph)],
+        [GraphBatch(None, graph)],
         [val],
         epochs=80,
         lr=1e-2,
@@ -140,7 +140,7 @@ def test_graph_autoencoder_beats_chance_and_round_trips(device, tmp_path):
     assert hist.to_frame()["val_loss"].iloc[-1] < 0.6  # chance: log 2 = 0.69
     from sklearn.metrics import roc_auc_score
 
-    test = (None, graph, torch.as_tensor(split.test_pairs))
+    test = GraphBatch(None, graph, pairs=torch.as_tensor(split.test_pairs))
     scores = predict(model, [test])
     assert scores.shape == (len(split.test_pairs),)
     assert roc_auc_score(split.test_labels, scores) > 0.8
@@ -149,3 +149,34 @@ def test_graph_autoencoder_beats_chance_and_round_trips(device, tmp_path):
     np.testing.assert_allclose(predict(again, [test], device="cpu"), scores, atol=1e-4)
     with pytest.raises(ValueError, match="give n_nodes"):
         GraphAutoencoder(None)
+
+
+def test_graph_batches_are_named_and_checked():
+    x, ei, y = blobs()
+    mask = torch.ones(len(y), dtype=torch.bool)
+    b = GraphBatch(x, ei, y=y, mask=mask)
+    assert b.pairs is None and b.labels is None and b._fields[:2] == ("x", "edge_index")
+    assert as_graph_batch((x, ei, y, mask)) == b  # a plain tuple, read by position
+    gcn = GCN(6, 3, hidden=8, dropout=0.0)
+    torch.testing.assert_close(
+        gcn.training_step(b)[0], gcn.training_step(tuple(b)[:4])[0]
+    )
+    with pytest.raises(ValueError, match=r"GCN: the batch needs \['y', 'mask'\]"):
+        gcn.training_step(GraphBatch(x, ei))
+    with pytest.raises(TypeError, match="expected a GraphBatch.*got Tensor"):
+        gcn.predict_step(x)
+    with pytest.raises(TypeError, match="of length 7"):
+        as_graph_batch((x, ei, y, mask, None, None, None))
+    gae = GraphAutoencoder(6)
+    pairs, labels = torch.tensor([[0, 1], [2, 3]]), torch.tensor([1, 0])
+    # the old positional batch (x, edge_index, pairs, labels) would put the pairs in
+    # y= and mask=: refused, not misread
+    with pytest.raises(ValueError, match=r"must not have \['y', 'mask'\]"):
+        gae.training_step((x, ei, pairs, labels))
+    with pytest.raises(ValueError, match=r"needs \['labels'\]"):
+        gae.training_step(GraphBatch(x, ei, pairs=pairs))
+    with pytest.raises(ValueError, match=r"needs \['pairs'\]"):
+        gae.predict_step(GraphBatch(x, ei))
+    assert gae.predict_step(GraphBatch(x, ei, pairs=pairs)).shape == (2,)
+    loss = gae.training_step(GraphBatch(x, ei, pairs=pairs, labels=labels))
+    assert loss.dim() == 0

@@ -235,6 +235,7 @@ def notebook_uses(nb_path: pathlib.Path) -> list[tuple[str, str, int]]:
                 for a in node.names:
                     if a.name.startswith("gdl_utils"):
                         modules[a.asname or a.name] = a.name
+                        uses.append((a.name, "", node.lineno))  # the module itself
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Attribute)
@@ -256,6 +257,10 @@ def test_notebooks_import_only_the_public_api(nb):
     api = public_api()
     bad = []
     for path, name, line in USES[nb.stem]:
+        if not name:  # ``import gdl_utils.x``: x must be a public path
+            if path not in PUBLIC_PATHS:
+                bad.append(f"import {path} (code line {line})")
+            continue
         module = importlib.import_module(path)
         if inspect.ismodule(getattr(module, name, None)) and path in PUBLIC_PATHS:
             continue  # a public folder's module as a namespace (``pwm.best_match``)
@@ -343,6 +348,8 @@ def direct_use() -> dict[tuple[str, str], set[int]]:
     used: dict[tuple[str, str], set[int]] = {}
     for stem, uses in USES.items():
         for path, name, _ in uses:
+            if not name:
+                continue
             obj = getattr(importlib.import_module(path), name, None)
             key = _defining(obj) if obj is not None else None
             if key:

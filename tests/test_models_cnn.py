@@ -8,6 +8,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import random_one_hot
 from torch import nn
 
 from gdl_utils.dna.sequence import one_hot
@@ -15,23 +16,17 @@ from gdl_utils.dna.strands import reverse_complement
 from gdl_utils.models.cnn import DeepBind, MultiTaskCNN
 from gdl_utils.models.wrappers import RCAveraged, reverse_complement_onehot
 
-
-def random_one_hot(rng, n, length) -> torch.Tensor:
-    idx = rng.integers(0, 4, size=(n, length))
-    x = np.zeros((n, 4, length), dtype=np.float32)
-    x[np.arange(n)[:, None], idx, np.arange(length)[None, :]] = 1.0
-    return torch.from_numpy(x)
-
-
 # ---------------------------------------------------------------- shapes and errors
 
 
 @pytest.mark.parametrize("length", [24, 57, 200])
 def test_deepbind_shapes_any_length(device, rng, length):
     model = DeepBind(n_filters=8, kernel_size=24, hidden=16, n_outputs=3).to(device)
-    out = model(random_one_hot(rng, 5, length).to(device))
+    out = model(random_one_hot(rng, 5, length, tensor=True).to(device))
     assert out.shape == (5, 3) and out.device.type == device.type
-    acts = model.first_layer_activations(random_one_hot(rng, 2, length).to(device))
+    acts = model.first_layer_activations(
+        random_one_hot(rng, 2, length, tensor=True).to(device)
+    )
     assert acts.shape == (2, 8, length - 24 + 1) and (acts >= 0).all()
     assert model.first_layer is model.conv and model.first_layer.weight.shape == (
         8,
@@ -43,14 +38,14 @@ def test_deepbind_shapes_any_length(device, rng, length):
 @pytest.mark.parametrize("global_pool", ["max", "avg", "maxavg"])
 def test_deepbind_pooling_options(global_pool, rng):
     model = DeepBind(n_filters=4, kernel_size=5, global_pool=global_pool, hidden=0)
-    assert model(random_one_hot(rng, 3, 30)).shape == (3, 1)
+    assert model(random_one_hot(rng, 3, 30, tensor=True)).shape == (3, 1)
     assert model.head[-1].in_features == (8 if global_pool == "maxavg" else 4)
 
 
 def test_deepbind_rejects_short_or_misshaped_input(rng):
     model = DeepBind(kernel_size=24)
     with pytest.raises(ValueError, match="length 23 is shorter"):
-        model(random_one_hot(rng, 2, 23))
+        model(random_one_hot(rng, 2, 23, tensor=True))
     with pytest.raises(
         ValueError, match=r"DeepBind: input: expected one-hot shape \(N, 4, L\)"
     ):
@@ -65,13 +60,13 @@ def test_deepbind_rejects_short_or_misshaped_input(rng):
 def test_multitask_shapes_and_length_independence(device, rng, length):
     model = MultiTaskCNN(n_outputs=7).to(device).eval()
     assert model.n_outputs == 7
-    out = model(random_one_hot(rng, 4, length).to(device))
+    out = model(random_one_hot(rng, 4, length, tensor=True).to(device))
     assert out.shape == (4, 7) and torch.isfinite(out).all()
     assert isinstance(
         model.first_layer, nn.Conv1d
     ) and model.first_layer.weight.shape == (64, 4, 15)
     assert model.first_layer_activations(
-        random_one_hot(rng, 2, length).to(device)
+        random_one_hot(rng, 2, length, tensor=True).to(device)
     ).shape == (2, 64, length - 14)
 
 
@@ -86,13 +81,15 @@ def test_multitask_depth_and_min_length(rng):
     assert len(model.blocks) == 4
     assert not any(isinstance(m, nn.BatchNorm1d) for m in model.modules())
     assert model.min_length == 2 * 2 * 2 + 5 - 1
-    assert model(random_one_hot(rng, 2, model.min_length)).shape == (2, 2)
+    assert model(random_one_hot(rng, 2, model.min_length, tensor=True)).shape == (2, 2)
     with pytest.raises(ValueError, match="shorter than the minimum 12"):
-        model(random_one_hot(rng, 2, model.min_length - 1))
+        model(random_one_hot(rng, 2, model.min_length - 1, tensor=True))
     shallow = MultiTaskCNN(
         1, conv_channels=(8,), kernel_sizes=(19,), pool_sizes=(0,), hidden=0
     )
-    assert shallow.min_length == 19 and shallow(random_one_hot(rng, 3, 19)).shape == (
+    assert shallow.min_length == 19 and shallow(
+        random_one_hot(rng, 3, 19, tensor=True)
+    ).shape == (
         3,
         1,
     )
@@ -111,7 +108,7 @@ def test_batch_norm_changes_first_layer_activations_only_by_affine_map(rng):
     model = MultiTaskCNN(
         2, conv_channels=(6, 6), kernel_sizes=(5, 3), pool_sizes=(2, 0)
     ).eval()
-    x = random_one_hot(rng, 3, 40)
+    x = random_one_hot(rng, 3, 40, tensor=True)
     bn = model.blocks[0][1]
     expect = torch.relu(
         (model.first_layer(x) - bn.running_mean[:, None])
@@ -154,7 +151,7 @@ def test_rc_averaged_is_strand_invariant_for_random_sequences(seqs):
 def test_rc_averaged_on_device(device, rng):
     torch.manual_seed(1)
     model = RCAveraged(DeepBind(n_filters=4, kernel_size=9)).to(device).eval()
-    x = random_one_hot(rng, 8, 50).to(device)
+    x = random_one_hot(rng, 8, 50, tensor=True).to(device)
     with torch.no_grad():
         out, out_rc = model(x), model(reverse_complement_onehot(x))
         expect = (model.model(x) + model.model(reverse_complement_onehot(x))) / 2
@@ -169,7 +166,7 @@ def test_rc_averaged_on_device(device, rng):
 def test_deepbind_overfits_a_planted_kmer(device, rng):
     torch.manual_seed(0)
     n, length = 64, 40
-    x = random_one_hot(rng, n, length)
+    x = random_one_hot(rng, n, length, tensor=True)
     y = torch.zeros(n, 1)
     motif = torch.from_numpy(one_hot("GATTACA"))
     for i in range(
@@ -193,7 +190,7 @@ def test_deepbind_overfits_a_planted_kmer(device, rng):
 
 def test_multitask_cnn_fits_two_tasks_and_autocast(device, rng):
     torch.manual_seed(0)
-    x = random_one_hot(rng, 64, 60)
+    x = random_one_hot(rng, 64, 60, tensor=True)
     y = torch.zeros(64, 2)
     for i in range(64):
         for t, kmer in enumerate(["CACGTG", "TGACTCA"]):

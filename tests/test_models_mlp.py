@@ -8,6 +8,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import random_one_hot
 
 from gdl_utils.models.mlp import (
     MLP,
@@ -26,13 +27,6 @@ def separable_data(rng, n=200, d=5, margin=0.2):
     score = X @ w_true + 0.3
     keep = np.abs(score) > margin
     return X[keep][:n], (score[keep][:n] > 0).astype(int)
-
-
-def random_one_hot(rng, n, length):
-    idx = rng.integers(0, 4, size=(n, length))
-    x = np.zeros((n, 4, length), dtype=np.float32)
-    x[np.arange(n)[:, None], idx, np.arange(length)[None, :]] = 1.0
-    return x
 
 
 # ---------------------------------------------------------- perceptron_rule (numpy)
@@ -169,7 +163,7 @@ def test_perceptron_loss_shape_mismatch():
 def test_forward_shapes_one_hot_and_features(device, n_outputs):
     for model in (
         Perceptron(4 * 10, n_outputs),
-        MLP(4 * 10, hidden=(16, 8), n_outputs=n_outputs, dropout=0.1),
+        MLP(4 * 10, hidden_sizes=(16, 8), n_outputs=n_outputs, dropout=0.1),
     ):
         model = model.to(device)
         assert model(torch.zeros(5, 4, 10, device=device)).shape == (5, n_outputs)
@@ -189,19 +183,25 @@ def test_flattening_is_channel_major():
 
 def test_mlp_depth_and_dropout_layers():
     assert (
-        sum(isinstance(m, torch.nn.Linear) for m in MLP(8, hidden=(4, 4, 4)).modules())
+        sum(
+            isinstance(m, torch.nn.Linear)
+            for m in MLP(8, hidden_sizes=(4, 4, 4)).modules()
+        )
         == 4
     )
-    assert sum(isinstance(m, torch.nn.Linear) for m in MLP(8, hidden=()).modules()) == 1
-    mlp = MLP(8, hidden=3, dropout=0.5, input_dropout=0.2)
+    assert (
+        sum(isinstance(m, torch.nn.Linear) for m in MLP(8, hidden_sizes=()).modules())
+        == 1
+    )
+    mlp = MLP(8, hidden_sizes=3, dropout=0.5, input_dropout=0.2)
     assert sum(isinstance(m, torch.nn.Dropout) for m in mlp.modules()) == 2
 
 
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: Perceptron(0), "in_features"),
-        (lambda: MLP(8, hidden=(4, 0)), "hidden"),
+        (lambda: Perceptron(0), "n_inputs"),
+        (lambda: MLP(8, hidden_sizes=(4, 0)), "hidden"),
         (lambda: MLP(8, dropout=1.0), "dropout"),
     ],
 )
@@ -231,7 +231,7 @@ def test_mlp_overfits_a_tiny_xor_batch(device):
     x = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], device=device)
     y = torch.tensor([[0.0], [1.0], [1.0], [0.0]], device=device)
     mlp = train_full_batch(
-        MLP(2, hidden=(16,)).to(device), x, y, torch.nn.BCEWithLogitsLoss(), 300
+        MLP(2, hidden_sizes=(16,)).to(device), x, y, torch.nn.BCEWithLogitsLoss(), 300
     )
     assert torch.equal((mlp(x) > 0).float(), y)
     lin = train_full_batch(
@@ -245,7 +245,7 @@ def test_mlp_overfits_random_one_hot_multiclass(device, rng):
     x = torch.as_tensor(random_one_hot(rng, 32, 12), device=device)
     y = torch.as_tensor(rng.integers(0, 3, size=32), device=device)
     mlp = train_full_batch(
-        MLP(48, hidden=(64,), n_outputs=3).to(device),
+        MLP(48, hidden_sizes=(64,), n_outputs=3).to(device),
         x,
         y,
         torch.nn.CrossEntropyLoss(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import pathlib
 import re
@@ -197,3 +198,115 @@ def test_formatted_keys_match_only_their_template():
     assert re.fullmatch(pattern, "08a_auroc_ism")
     assert not re.fullmatch(pattern, "08b_auroc_ism")
     assert not re.fullmatch(pattern, "08a_auroc_")
+
+
+# ----------------------------------------------------------------- the seeding rule
+def _called_name(func: ast.expr) -> str | None:
+    """``f`` of ``f(...)`` or ``mod.f(...)``."""
+    return (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else None
+    )
+
+
+def _builds(call: ast.Call, model_names: set[str]) -> str | None:
+    """The registered class that ``call`` constructs: ``VAE(...)``, ``models.VAE(...)``
+    or a classmethod such as ``SequenceClassifier.from_pretrained(...)``."""
+    name = _called_name(call.func)
+    if name in model_names:
+        return name
+    owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    name = _called_name(owner) if owner is not None else None
+    return name if name in model_names else None
+
+
+def _runs_per_seed(node: ast.AST) -> str | None:
+    """A label if ``node`` makes one model per seed: a ``def`` with a ``seed``
+    parameter, or a loop ``for seed in ...`` (also ``for i, seed in ...``)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = node.args
+        params = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+        if any(p.arg == "seed" for p in params):
+            return f"def {node.name}"
+    if isinstance(node, ast.For):
+        targets = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        if "seed" in targets:
+            return "for seed loop"
+    return None
+
+
+def unseeded_builds(code: str, model_names: set[str]) -> list[str]:
+    """Registered models constructed per seed but outside ``with seeded(...)``:
+    ``["def train_vae (line 3): VAE", ...]`` for one cell's code."""
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    inside = {
+        id(n)
+        for w in ast.walk(tree)
+        if isinstance(w, ast.With)
+        and any(
+            isinstance(item.context_expr, ast.Call)
+            and _called_name(item.context_expr.func) == "seeded"
+            for item in w.items
+        )
+        for n in ast.walk(w)
+    }
+    found = []
+    for scope in ast.walk(tree):
+        label = _runs_per_seed(scope)
+        if label is None:
+            continue
+        for call in ast.walk(scope):
+            built = isinstance(call, ast.Call) and _builds(call, model_names)
+            if built and id(call) not in inside:
+                found.append(f"{label} (line {call.lineno}): {built}")
+    return list(dict.fromkeys(found))
+
+
+def test_unseeded_builds_finds_what_the_rule_forbids():
+    names = {"VAE", "GCN", "SequenceClassifier"}
+    bad = """
+def train(beta, seed=0):
+    model = VAE(10, beta=beta)
+for i, seed in enumerate(SEEDS):
+    gcn = models.GCN(5, 2)
+    clf = SequenceClassifier.from_pretrained(lm, 1)
+"""
+    assert unseeded_builds(bad, names) == [
+        "def train (line 3): VAE",
+        "for seed loop (line 5): GCN",
+        "for seed loop (line 6): SequenceClassifier",
+    ]
+    good = """
+def train(beta, seed=0):
+    with seeded(seed):
+        model = VAE(10, beta=beta)
+for seed in SEEDS:
+    with runtime.seeded(seed), torch.no_grad():
+        gcn = models.GCN(5, 2)
+def other(beta):  # no seed: not a per-seed model
+    return VAE(10, beta=beta)
+"""
+    assert unseeded_builds(good, names) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_models_made_per_seed_are_built_inside_seeded(path):
+    """The course's one seeding rule (``gdl_utils.runtime.seeded``): a function with a
+    ``seed`` parameter, or a ``for seed in ...`` loop, that constructs a registered
+    model class does so inside ``with seeded(seed):``, so that the seed alone names
+    the model's initial weights (``fit(seed=...)`` fixes only batch order and
+    dropout)."""
+    from gdl_utils.models import MODELS
+
+    found = [
+        f"code cell {i}, {where}"
+        for i, cell in enumerate(code_cells(load(path)))
+        for where in unseeded_builds(source(cell), set(MODELS))
+    ]
+    assert not found, (
+        f"{path.name}: models built per seed outside `with seeded(seed):`: {found}"
+    )

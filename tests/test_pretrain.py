@@ -12,13 +12,13 @@ from gdl_utils.lm.markov import MarkovModel
 from gdl_utils.lm.pretrain import (
     GenomeWindows,
     causal_lm_batch,
-    lm_step,
     mask_tokens,
     region_mask,
     sample_windows,
 )
 from gdl_utils.lm.tokenizers import MASK_ID, KmerTokenizer, NucleotideTokenizer
-from gdl_utils.models import MaskedLM, TransformerConfig
+from gdl_utils.models import CausalLM, MaskedLM, TransformerConfig, lm_step
+from gdl_utils.runtime import seeded
 from gdl_utils.training import fit
 
 
@@ -89,12 +89,12 @@ def test_causal_lm_learns_a_markov_chain_and_matches_its_bits(device):
         seq.append(rng.choice(4, p=table[seq[-2] * 4 + seq[-1]]))
     tokens = np.asarray(seq) + 4
     train, test = tokens[:25_000], tokens[25_000:]
-    torch.manual_seed(0)
-    lm = MaskedLM(
-        TransformerConfig(8, 32, d_model=32, n_layers=1, causal=True, dropout=0.0)
-    )
+    with seeded(0):
+        lm = CausalLM(
+            TransformerConfig(8, 32, d_model=32, n_layers=1, causal=True, dropout=0.0)
+        )
     data = GenomeWindows(train, 1024, 32, 32, seed=0)
-    fit(lm, data, step=lm_step, epochs=8, lr=1e-2, device=device, verbose=False)
+    fit(lm, data, epochs=8, lr=1e-2, device=device, verbose=False)  # training_step
     bits = causal_bits_per_base(lm, test, window=32, device=device)
     truth = MarkovModel(2).fit(train - 4).bits_per_base(test - 4, start=16)
     order0 = MarkovModel(0).fit(train - 4).bits_per_base(test - 4, start=16)
@@ -104,8 +104,24 @@ def test_causal_lm_learns_a_markov_chain_and_matches_its_bits(device):
     assert bits > truth - 0.05  # no model beats the true chain by much
 
 
+def test_masked_lm_learns_from_mlm_windows(device):
+    """BERT masking on a noisy repeat: a masked base is predictable from both sides."""
+    rng = np.random.default_rng(1)
+    seq = np.tile(rng.integers(0, 4, 5), 2000)
+    noisy = rng.random(seq.size) < 0.1
+    seq[noisy] = rng.integers(0, 4, noisy.sum())
+    config = TransformerConfig(8, 16, d_model=32, n_layers=1, dropout=0.0)
+    with seeded(0):
+        lm = MaskedLM(config)
+    data = GenomeWindows(seq + 4, 512, 16, 32, objective="mlm", vocab_size=8, seed=0)
+    hist = fit(lm, data, epochs=6, lr=1e-2, device=device, verbose=False)
+    frame = hist.to_frame()
+    assert frame["train_loss"].iloc[-1] < 0.6 * frame["train_loss"].iloc[0], frame
+    assert frame["train_acc"].iloc[-1] > 0.7  # chance 0.25 (0.9 + 0.1 / 4 at best)
+
+
 def test_lm_step_ignores_unscored_positions():
-    lm = MaskedLM(TransformerConfig(8, 8, d_model=16, n_layers=1, causal=True)).eval()
+    lm = CausalLM(TransformerConfig(8, 8, d_model=16, n_layers=1, causal=True)).eval()
     b = causal_lm_batch(np.full((2, 8), 5))
     loss, logs = lm_step(lm, b)
     logits = lm(b["input_ids"])[:, :-1]
@@ -130,3 +146,14 @@ def test_kmer_windows_on_both_strands_are_genome_substrings():
         strands.append(text in genome)
         assert text in genome or reverse_complement(text) in genome
     assert 0.3 < np.mean(strands) < 0.7  # both strands are drawn
+
+
+def test_bits_per_base_leaves_the_model_as_it_found_it():
+    """Scoring switches dropout off for the pass and puts the mode and device back."""
+    with seeded(0):
+        lm = CausalLM(TransformerConfig(8, 16, d_model=16, n_layers=1, causal=True))
+    lm.train()
+    tokens = np.random.default_rng(0).integers(4, 8, size=200)
+    first = causal_bits_per_base(lm, tokens, window=16, device="cpu")
+    assert lm.training and next(lm.parameters()).device.type == "cpu"
+    assert causal_bits_per_base(lm, tokens, window=16, device="cpu") == first  # eval

@@ -1,14 +1,13 @@
-"""scripts/pretrain_lm.py under torchrun: two CPU processes (Gloo) with half the batch
-each take the same steps as one process with the whole global batch (losses equal to
-float rounding; Adam turns rounding-level gradient differences into weight differences
-far below one step of size lr), and end with identical weights on every rank."""
+"""``python -m gdl_utils.lm`` under torchrun: two CPU processes (Gloo) with half the
+batch each take the same steps as one process with the whole global batch (losses equal
+to float rounding; Adam turns rounding-level gradient differences into weight
+differences far below one step of size lr), and end with identical weights on every
+rank."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from gdl_utils.dna.seqio import write_fasta
+from gdl_utils.dna import write_fasta
+from gdl_utils.lm.__main__ import main
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "pretrain_lm.py"
 SETTINGS = (
     "--held-out 9000:10000 --window 32 --windows-per-epoch 128 --batch-size 32"
     " --epochs 2 --d-model 32 --n-layers 1 --n-heads 2 --lr 3e-3 --rank-files"
@@ -28,9 +26,10 @@ SETTINGS = (
 
 
 def run(cmd, out: Path, fasta: Path) -> dict:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # no PYTHONPATH: the installed package
+    args = ["--out", str(out), "--fasta", str(fasta), *SETTINGS]
     done = subprocess.run(
-        [*cmd, str(SCRIPT), "--out", str(out), "--fasta", str(fasta), *SETTINGS],
+        [*cmd, "-m", "gdl_utils.lm", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -41,9 +40,6 @@ def run(cmd, out: Path, fasta: Path) -> dict:
 
 
 def test_two_processes_match_one(tmp_path):
-    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent))
-    if torchrun is None:
-        pytest.skip("torchrun is not installed next to this Python")
     rng = np.random.default_rng(0)
     # a sequence with structure: a repeated 7-mer with 10 % random substitutions
     seq = np.tile(rng.integers(0, 4, 7), 1500)
@@ -52,13 +48,11 @@ def test_two_processes_match_one(tmp_path):
     fasta = tmp_path / "toy.fa"
     write_fasta({"toy": "".join("ACGT"[i] for i in seq)}, fasta)
 
-    spec = importlib.util.spec_from_file_location("pretrain_lm", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)  # the single process runs in this one
     args = ["--out", str(tmp_path / "one"), "--fasta", str(fasta), *SETTINGS]
-    one = script.main(args)
+    one = main(args)  # the single process runs in this one
+    torchrun = [sys.executable, "-m", "torch.distributed.run"]  # the torchrun command
     two = run(
-        [torchrun, "--standalone", "--nproc_per_node", "2"], tmp_path / "two", fasta
+        [*torchrun, "--standalone", "--nproc_per_node", "2"], tmp_path / "two", fasta
     )
     assert (one["world_size"], two["world_size"]) == (1, 2)
     np.testing.assert_allclose(two["train_loss"], one["train_loss"], rtol=1e-5)

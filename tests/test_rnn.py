@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from shared_data import random_one_hot
 from torch import nn
 
 from gdl_utils.datasets.rbp import parse_pum2
@@ -15,14 +16,6 @@ from gdl_utils.models.rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassi
 from gdl_utils.motifs.jaspar import Motif
 from gdl_utils.simulate.order import pair_gaps, simulate_order
 from gdl_utils.training.checkpoint import load_model, save_checkpoint
-
-
-def random_one_hot(rng, n, length) -> torch.Tensor:
-    idx = rng.integers(0, 4, size=(n, length))
-    x = np.zeros((n, 4, length), dtype=np.float32)
-    x[np.arange(n)[:, None], idx, np.arange(length)[None, :]] = 1.0
-    return torch.from_numpy(x)
-
 
 # ------------------------------------------------- hand-written cells against torch
 
@@ -77,7 +70,7 @@ def test_scratch_cell_zero_initial_state_and_bad_sizes():
 @pytest.mark.parametrize("global_pool", ["max", "avg", "last"])
 def test_recurrent_classifier_shapes(device, rng, cell, global_pool):
     model = RecurrentClassifier(8, cell, global_pool=global_pool, n_outputs=3)
-    out = model.to(device)(random_one_hot(rng, 5, 17).to(device))
+    out = model.to(device)(random_one_hot(rng, 5, 17, tensor=True).to(device))
     assert out.shape == (5, 3) and out.device.type == device.type
 
 
@@ -85,7 +78,7 @@ def test_last_state_reads_whole_sequence_both_ways(rng):
     """With global_pool="last" the output depends on the first and the last base."""
     torch.manual_seed(0)
     model = RecurrentClassifier(8, "gru", global_pool="last").eval()
-    x = random_one_hot(rng, 1, 30)
+    x = random_one_hot(rng, 1, 30, tensor=True)
     for pos in (0, 29):
         y = x.clone()
         y[0, :, pos] = torch.roll(y[0, :, pos], 1)  # another base at pos
@@ -96,7 +89,7 @@ def test_last_state_reads_whole_sequence_both_ways(rng):
 
 def test_danq_shapes_filters_and_checkpoint(device, rng, tmp_path):
     model = DanQ(n_filters=6, kernel_size=5, pool_size=3, hidden=4, dense=8)
-    x = random_one_hot(rng, 4, 40)
+    x = random_one_hot(rng, 4, 40, tensor=True)
     assert model.to(device)(x.to(device)).shape == (4, 1)
     acts = model.first_layer_activations(x.to(device))
     assert acts.shape == (4, 6, 36) and (acts >= 0).all()
@@ -105,14 +98,17 @@ def test_danq_shapes_filters_and_checkpoint(device, rng, tmp_path):
     save_checkpoint(model.cpu(), tmp_path / "danq.pt")
     again = load_model(tmp_path / "danq.pt").eval()
     torch.testing.assert_close(again(x), model.eval()(x))
-    assert DanQ(dense=0, hidden=4)(random_one_hot(rng, 2, 20)).shape == (2, 1)
+    assert DanQ(dense=0, hidden=4)(random_one_hot(rng, 2, 20, tensor=True)).shape == (
+        2,
+        1,
+    )
 
 
 def test_models_reject_bad_input_and_options(rng):
     with pytest.raises(ValueError, match=r"RecurrentClassifier: input: expected"):
         RecurrentClassifier()(torch.zeros(2, 5, 10))
     with pytest.raises(ValueError, match="DanQ: input length 6 is shorter"):
-        DanQ(kernel_size=5, pool_size=3)(random_one_hot(rng, 2, 6))
+        DanQ(kernel_size=5, pool_size=3)(random_one_hot(rng, 2, 6, tensor=True))
     with pytest.raises(ValueError, match="cell must be one of"):
         RecurrentClassifier(cell="rnn")
     with pytest.raises(ValueError, match="global_pool must be one of"):

@@ -3,22 +3,15 @@ splice/promoters)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import UCI, needs_uci
 
 from gdl_utils.dna.duplicates import deduplicate, duplicate_summary
 from gdl_utils.dna.splits import dedup_kfold, positions, train_val_test_split
-
-MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/uci"
-needs_mirror = pytest.mark.skipif(
-    not (MIRROR / "splice.data").is_file(),
-    reason=f"shared UCI mirror not found at {MIRROR}",
-)
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ def toy() -> pd.DataFrame:
 def splice(tmp_path) -> pd.DataFrame:
     from gdl_utils.datasets import load_uci_splice
 
-    return load_uci_splice(cache_dir=tmp_path / "cache", mirror=MIRROR, offline=True)
+    return load_uci_splice(cache_dir=tmp_path / "cache", mirror=UCI, offline=True)
 
 
 @st.composite
@@ -96,7 +89,7 @@ def test_duplicate_summary(toy):
     }
 
 
-@needs_mirror
+@needs_uci
 def test_uci_splice_duplication_numbers(splice):
     assert duplicate_summary(splice) == {
         "records": 3190,
@@ -115,7 +108,7 @@ def test_uci_splice_duplication_numbers(splice):
 # train/val/test
 
 
-@needs_mirror
+@needs_uci
 def test_splice_split_no_leakage_and_strata(splice):
     parts = train_val_test_split(splice, stratify="label", seed=1)
     assert [len(p) for p in parts] == [2102, 451, 451]
@@ -190,7 +183,7 @@ def test_kfold_partitions_distinct_sequences(df, k, stratified):
         assert len(train) + len(test) == len(out)
 
 
-@needs_mirror
+@needs_uci
 def test_kfold_stratified_on_splice(splice):
     dedup, folds = dedup_kfold(splice, 10, stratify="label", seed=0)
     assert len(dedup) == 3004 and len(folds) == 10
@@ -200,11 +193,11 @@ def test_kfold_stratified_on_splice(splice):
         assert (share - overall).abs().max() < 0.01
 
 
-@needs_mirror
+@needs_uci
 def test_leave_one_out_on_promoters(tmp_path):
     from gdl_utils.datasets import load_uci_promoters
 
-    df = load_uci_promoters(cache_dir=tmp_path / "cache", mirror=MIRROR, offline=True)
+    df = load_uci_promoters(cache_dir=tmp_path / "cache", mirror=UCI, offline=True)
     for n_splits in ("loo", 106):
         dedup, folds = dedup_kfold(df, n_splits)
         assert len(dedup) == 106 and len(folds) == 106

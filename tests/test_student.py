@@ -14,6 +14,7 @@ import importlib.util
 import json
 import pathlib
 import re
+import sys
 
 import pytest
 
@@ -23,6 +24,7 @@ _spec = importlib.util.spec_from_file_location(
     "make_student", ROOT / "scripts" / "make_student.py"
 )
 make_student = importlib.util.module_from_spec(_spec)
+sys.modules["make_student"] = make_student
 _spec.loader.exec_module(make_student)
 
 
@@ -71,10 +73,16 @@ def test_a_well_formed_notebook_passes_and_loses_exactly_its_solution():
     nb = exercise_notebook()
     assert make_student.check(nb) == []
     out = make_student.handout(nb)
-    assert [make_student.source(c) for c in out["cells"]] == [
+    kept = [
         make_student.source(c) for c in nb["cells"] if not make_student.is_solution(c)
     ]
-    assert len(out["cells"]) == len(nb["cells"]) - 3
+    # an answer cell under the exercise
+    kept.insert(
+        kept.index(make_student.source(nb["cells"][3])) + 1,
+        "# Exercise ex-t-one: your code here",
+    )
+    assert [make_student.source(c) for c in out["cells"]] == kept
+    assert len(out["cells"]) == len(nb["cells"]) - 3 + 1
     assert all(
         c["outputs"] == [] and c["execution_count"] is None
         for c in out["cells"]

@@ -16,7 +16,14 @@ from torch import nn
 
 from gdl_utils.models import MLP
 from gdl_utils.runtime import set_seed
-from gdl_utils.training import History, fit, make_loader, predict
+from gdl_utils.training import (
+    History,
+    fit,
+    make_loader,
+    one_cycle,
+    predict,
+    warmup_cosine,
+)
 from gdl_utils.training.checkpoint import load_model
 
 BCE = nn.BCEWithLogitsLoss()
@@ -481,7 +488,7 @@ def test_int8_one_hot_trains_and_predicts_like_float(rng):
     out = {}
     for dtype in (np.int8, np.uint8, bool, np.float32):
         set_seed(0)
-        model = MLP(40, hidden=(8,))
+        model = MLP(40, hidden_sizes=(8,))
         fit(
             model,
             (onehot.astype(dtype), y),
@@ -532,7 +539,7 @@ def test_bce_rejects_labels_outside_zero_one(labels, rng):
 def test_fit_checkpoints_the_best_epoch(tmp_path):
     train, val = early_stopping_data()
     set_seed(0)
-    model = MLP(1, hidden=())
+    model = MLP(1, hidden_sizes=())
     nn.init.zeros_(model.net[0].weight)
     path = tmp_path / "best.pt"
     hist = fit(
@@ -555,3 +562,134 @@ def test_fit_checkpoints_the_best_epoch(tmp_path):
     assert val_loss == pytest.approx(
         hist.epochs[hist.best_epoch - 1]["val_loss"], abs=1e-5
     )
+
+
+# ----------------------------------------------- learning-rate schedules, epoch hook
+def sgd_probe(lr=0.1):
+    """A weight w = 0 whose loss w has gradient 1: plain SGD moves w by -lr each step,
+    so the final w is minus the sum of the learning rates used."""
+    model = nn.Linear(1, 1, bias=False)
+    nn.init.zeros_(model.weight)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    batches = [torch.zeros(1)] * 3  # 3 steps per epoch
+    return model, opt, batches, lambda m, batch: m.weight.sum()
+
+
+def test_lr_schedule_per_batch_multiplies_lr_at_every_step():
+    model, opt, batches, step = sgd_probe()
+    schedule = lambda i: 1.0 / (i + 1)  # noqa: E731
+    hist = fit(model, batches, step=step, optimizer=opt, epochs=2,
+               lr_schedule=schedule, device="cpu", verbose=False)  # fmt: skip
+    used = 0.1 * np.array([schedule(i) for i in range(6)])
+    assert model.weight.item() == pytest.approx(-used.sum(), rel=1e-6)
+    # the lr column: the rate of each epoch's last step
+    assert hist.to_frame()["lr"].tolist() == pytest.approx([used[2], used[5]])
+    assert opt.param_groups[0]["lr"] == 0.1  # restored
+
+
+def test_lr_schedule_per_epoch_sets_one_rate_per_epoch():
+    model, opt, batches, step = sgd_probe()
+    lrs = [0.1, 0.1, 0.03, 0.01]
+    hist = fit(model, batches, step=step, optimizer=opt, epochs=4,
+               lr_schedule=lambda epoch: lrs[epoch] / lrs[0], schedule_every="epoch",
+               device="cpu", verbose=False)  # fmt: skip
+    assert hist.to_frame()["lr"].tolist() == pytest.approx(lrs)
+    assert model.weight.item() == pytest.approx(-3 * sum(lrs), rel=1e-6)
+
+
+def test_without_a_schedule_the_lr_column_is_constant(rng):
+    X, y = separable(rng, n=32)
+    hist = fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=2, lr=0.02,
+               device="cpu", verbose=False)  # fmt: skip
+    df = hist.to_frame()
+    assert df["lr"].tolist() == [0.02, 0.02]
+    assert list(df.columns[:4]) == ["epoch", "train_loss", "val_loss", "val_metric"]
+
+
+def test_lr_schedule_errors():
+    model, opt, batches, step = sgd_probe()
+    kw = dict(step=step, optimizer=opt, epochs=1, device="cpu", verbose=False)
+    with pytest.raises(ValueError, match="schedule_every must be one of"):
+        fit(model, batches, lr_schedule=lambda i: 1.0, schedule_every="step", **kw)
+    with pytest.raises(TypeError, match="lr_schedule must be a function"):
+        fit(model, batches, lr_schedule=0.5, **kw)
+    with pytest.raises(ValueError, match=r"lr_schedule\(0\) = nan"):
+        fit(model, batches, lr_schedule=lambda i: float("nan"), **kw)
+
+
+def test_warmup_cosine_follows_nanogpt():
+    f = warmup_cosine(4, 14, final=0.1)
+
+    def get_lr(it, lr=1.0, min_lr=0.1, warmup=4, decay=14):  # nanoGPT train.py
+        if it < warmup:
+            return lr * (it + 1) / (warmup + 1)
+        if it > decay:
+            return min_lr
+        ratio = (it - warmup) / (decay - warmup)
+        return min_lr + 0.5 * (1.0 + np.cos(np.pi * ratio)) * (lr - min_lr)
+
+    assert [f(i) for i in range(20)] == pytest.approx([get_lr(i) for i in range(20)])
+    assert f(3) < f(4) == 1.0 and f(14) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="total_steps must be an integer >= 5"):
+        warmup_cosine(4, 4)
+    with pytest.raises(ValueError, match="final must lie in"):
+        warmup_cosine(0, 10, final=2.0)
+
+
+@pytest.mark.parametrize("total, pct", [(100, 0.3), (37, 0.25), (10, 0.5)])
+def test_one_cycle_matches_torch(total, pct):
+    opt = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=1.0)
+    ref = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=1.0, total_steps=total, pct_start=pct, cycle_momentum=False
+    )
+    expected = []
+    for _ in range(total):
+        expected.append(ref.get_last_lr()[0])
+        opt.step()
+        ref.step()
+    f = one_cycle(total, pct_start=pct)
+    assert [f(i) for i in range(total)] == pytest.approx(expected, rel=1e-9)
+    assert f(total + 5) == f(total - 1)  # held after the cycle
+
+
+def test_schedules_work_with_lambda_lr_as_in_fit():
+    """fit's per-batch schedule and torch's LambdaLR use a schedule the same way."""
+    f = warmup_cosine(2, 6, final=0.0)
+    model, opt, batches, step = sgd_probe()
+    fit(model, batches, step=step, optimizer=opt, epochs=2, lr_schedule=f,
+        device="cpu", verbose=False)  # fmt: skip
+    ref, ref_opt, _, _ = sgd_probe()
+    scheduler = torch.optim.lr_scheduler.LambdaLR(ref_opt, f)
+    for _ in range(6):
+        ref_opt.zero_grad()
+        ref.weight.sum().backward()
+        ref_opt.step()
+        scheduler.step()
+    assert model.weight.item() == pytest.approx(ref.weight.item(), rel=1e-6)
+
+
+def test_on_epoch_end_adds_columns_after_validation(rng):
+    X, y = separable(rng, n=64)
+    seen = []
+
+    def hook(net, row):
+        seen.append((row["epoch"], net.training, row["val_loss"]))
+        return {"val_score": 10.0 * row["epoch"], "val_twice": 2 * row["val_loss"]}
+
+    hist = fit(nn.Linear(3, 1), (X, y), (X, y), loss_fn=BCE, epochs=3,
+               on_epoch_end=hook, device="cpu", verbose=False)  # fmt: skip
+    df = hist.to_frame()
+    assert df["val_score"].tolist() == [10.0, 20.0, 30.0]
+    assert df["val_twice"].tolist() == pytest.approx(2 * df["val_loss"])
+    assert [(e, training) for e, training, _ in seen] == [(1, False), (2, False),
+                                                          (3, False)]  # fmt: skip
+    assert not any(np.isnan(v) for _, _, v in seen)  # validation ran before the hook
+    assert df.columns[-1] == "seconds"
+    modes = []  # without validation too, the hook sees the model in eval mode
+    quiet = fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=2, device="cpu",
+                on_epoch_end=lambda net, row: modes.append(net.training),
+                verbose=False)  # fmt: skip
+    assert "val_score" not in quiet.to_frame() and modes == [False, False]
+    with pytest.raises(ValueError, match=r"columns fit owns: \['train_loss'\]"):
+        fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=1, device="cpu",
+            on_epoch_end=lambda net, row: {"train_loss": 0}, verbose=False)  # fmt: skip

@@ -1,5 +1,7 @@
-"""gdl_utils.models.transformer: attention against SDPA, masks, causality, rotary
-relative positions, checkpoints, from_pretrained, bad input; on every device."""
+"""gdl_utils.models.transformer and .language_model: attention against SDPA, masks,
+causality, rotary relative positions, checkpoints, from_pretrained, the loss in
+``forward(tokens, labels)`` shared by ``training_step`` and ``lm_step``, bad input; on
+every device."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdl_utils.models import (
+    CausalLM,
     MaskedLM,
     SequenceClassifier,
     Transformer,
     TransformerConfig,
     attention,
+    lm_step,
 )
 from gdl_utils.models.positions import RotaryEmbedding, sinusoidal_table
 from gdl_utils.runtime import autocast
@@ -138,22 +142,26 @@ def test_position_schemes_differ_in_what_they_see():
 @pytest.mark.parametrize("causal", [False, True])
 def test_config_round_trips_through_checkpoints(tmp_path, device, causal):
     cfg = config(position="rotary", causal=causal, pad_id=0, d_model=32, n_heads=2)
-    lm = MaskedLM(cfg).to(device)
-    clf = SequenceClassifier(cfg, n_outputs=3, pool="max").to(device)
+    lm = (CausalLM if causal else MaskedLM)(cfg).to(device)
+    clf = SequenceClassifier(cfg, n_outputs=3, global_pool="max").to(device)
     tokens = torch.randint(1, 11, (2, 9), device=device)
     for model in (lm, clf):
         path = save_checkpoint(model, tmp_path / f"{type(model).__name__}.pt")
         back = load_model(path, device=device)
         assert type(back) is type(model) and back.encoder.config == cfg
         torch.testing.assert_close(back(tokens), model.eval()(tokens))
-    assert clf.model_args == {"config": cfg.__dict__, "n_outputs": 3, "pool": "max"}
+    assert clf.model_args == {
+        "config": cfg.__dict__,
+        "n_outputs": 3,
+        "global_pool": "max",
+    }
 
 
 def test_from_pretrained_copies_the_encoder(device):
     torch.manual_seed(0)
     lm = MaskedLM(config()).to(device)
-    clf = SequenceClassifier.from_pretrained(lm, n_outputs=2, pool="cls")
-    assert clf.encoder.config == lm.encoder.config and clf.pool == "cls"
+    clf = SequenceClassifier.from_pretrained(lm, n_outputs=2, global_pool="cls")
+    assert clf.encoder.config == lm.encoder.config and clf.global_pool == "cls"
     for (name, a), b in zip(
         lm.encoder.state_dict().items(), clf.encoder.state_dict().values()
     ):
@@ -164,18 +172,57 @@ def test_from_pretrained_copies_the_encoder(device):
     assert not torch.equal(clf.encoder.tok_emb.weight, lm.encoder.tok_emb.weight)
 
 
-def test_training_steps_and_fit(device):
+class Wrapper(torch.nn.Module):
+    """Stands in for DistributedDataParallel: a module whose forward must be called."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module, self.calls = module, 0
+
+    def forward(self, *args, **kwargs):
+        self.calls += 1
+        return self.module(*args, **kwargs)
+
+
+def test_the_loss_is_in_forward_and_every_step_shares_it():
     torch.manual_seed(0)
-    lm = MaskedLM(config(causal=True))
+    lm = CausalLM(config(causal=True))
     x = torch.randint(0, 11, (4, 10))
     labels = torch.full_like(x, -100)
     labels[:, :-1] = x[:, 1:]  # next-token labels
-    loss, logs = lm.training_step({"input_ids": x, "labels": labels})
-    logits = lm(x)
+    logits, loss = lm(x, labels)
+    torch.testing.assert_close(logits, lm(x))  # without labels: logits only
     ref = F.cross_entropy(logits[:, :-1].reshape(-1, 11), x[:, 1:].reshape(-1))
     torch.testing.assert_close(loss, ref)
+    batch = {"input_ids": x, "labels": labels}
+    step_loss, logs = lm.training_step(batch)
+    torch.testing.assert_close(step_loss, ref)
     hits = (logits[:, :-1].argmax(-1) == x[:, 1:]).float().mean()
-    torch.testing.assert_close(logs["masked_acc"], hits)
+    torch.testing.assert_close(logs["acc"], hits)
+    wrapped = Wrapper(lm)  # a DDP wrapper sees the forward pass of lm_step
+    torch.testing.assert_close(lm_step(wrapped, batch)[0], ref)
+    assert wrapped.calls == 1
+    assert lm.validation_step == lm.training_step
+
+
+def test_causal_and_masked_lm_differ_only_in_attention():
+    torch.manual_seed(0)
+    causal, masked = CausalLM(config(causal=True)), MaskedLM(config())
+    masked.load_state_dict(causal.state_dict())  # the same weights
+    causal.eval(), masked.eval()
+    x = torch.randint(0, 11, (2, 8))
+    changed = x.clone()
+    changed[:, -1] = (x[:, -1] + 1) % 11  # only the last token differs
+    with torch.no_grad():  # the causal model's earlier positions cannot see it
+        torch.testing.assert_close(causal(changed)[:, :-1], causal(x)[:, :-1])
+        assert (masked(changed)[:, :-1] - masked(x)[:, :-1]).abs().max() > 1e-4
+    with pytest.raises(ValueError, match=r"CausalLM needs .*causal=True"):
+        CausalLM(config())
+    with pytest.raises(ValueError, match=r"MaskedLM needs .*causal=False"):
+        MaskedLM(config(causal=True))
+
+
+def test_classifier_trains_through_fit(device):
     # a classifier learns "token 3 present" through fit, with bf16 where supported
     g = torch.Generator().manual_seed(0)
     tokens = torch.randint(4, 11, (256, 12), generator=g)
@@ -223,6 +270,12 @@ def test_bad_input_is_named():
         MaskedLM(config()).training_step(
             {"input_ids": torch.zeros(1, 3).long(), "labels": torch.full((1, 3), 12)}
         )
+    with pytest.raises(ValueError, match=r"labels must be -100 or in \[0, 11\)"):
+        MaskedLM(config())(torch.zeros(1, 3).long(), torch.full((1, 3), -5))
+    with pytest.raises(ValueError, match=r"tokens' shape \(1, 3\), got \(1, 2\)"):
+        CausalLM(config(causal=True))(
+            torch.zeros(1, 3).long(), torch.zeros(1, 2).long()
+        )
     with pytest.raises(ValueError, match="not divisible by n_heads"):
         config(d_model=30)
     with pytest.raises(ValueError, match="position must be one of"):
@@ -230,14 +283,14 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="unknown fields"):
         Transformer({"vocab_size": 4, "max_len": 8, "d_head": 3})
     with pytest.raises(ValueError, match="pool must be one of"):
-        SequenceClassifier(config(), 2, pool="avg")
+        SequenceClassifier(config(), 2, global_pool="mean")
 
 
 def test_conv_transformer_shapes_checkpoint_and_errors(tmp_path, device):
     from gdl_utils.models.hybrid import ConvTransformer
 
     torch.manual_seed(0)
-    model = ConvTransformer(2, max_length=64, patch=4, position="rotary").to(device)
+    model = ConvTransformer(2, max_len=64, patch=4, position="rotary").to(device)
     x = F.one_hot(torch.randint(0, 4, (3, 64)), 4).transpose(1, 2).float().to(device)
     out, maps = model.eval()(x, need_weights=True)
     assert out.shape == (3, 2) and maps[0].shape == (3, 4, 16, 16)

@@ -2,13 +2,14 @@
 split and CTC batches (:mod:`.chunks`); greedy and beam decoding and read identity
 (:mod:`.ctc`).
 
-Layer: data. Import public names
-from here, e.g. ``from gdl_utils.basecalling import ...``; the API appendix lists them.
+Layer: data. Import public names from here, e.g.
+``from gdl_utils.basecalling import ...``; the API appendix lists them.
 """
 
 from .chunks import (
     MAD_TO_SD,
     Chunks,
+    CTCBatch,
     assert_no_leakage,
     chunk_reads,
     ctc_batches,
@@ -28,6 +29,7 @@ from .ctc import (
 )
 
 __all__ = [
+    "CTCBatch",
     "Chunks",
     "LABELS",
     "MAD_TO_SD",

@@ -10,7 +10,8 @@ from one 48.5-kb genome, so a split by read would test on sequence seen in train
 - :func:`cut_chunks` (one read) and :func:`chunk_reads` (many) -> :class:`Chunks`;
 - :func:`region_split`: train / validation / test by reference position, both strands;
 - :func:`assert_no_leakage`: no test chunk's sequence occurs in a training chunk;
-- :func:`ctc_batches`: ``(signal, targets, input_lengths, target_lengths)`` batches.
+- :func:`ctc_batches`: :class:`CTCBatch` batches (``signal``, ``targets``,
+  ``input_lengths``, ``target_lengths``).
 
 Used in: ch. 4 (CTC basecalling).
 """
@@ -18,6 +19,7 @@ Used in: ch. 4 (CTC basecalling).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -28,6 +30,7 @@ from ..dna.strands import reverse_complement
 __all__ = [
     "MAD_TO_SD",
     "Chunks",
+    "CTCBatch",
     "normalise_signal",
     "cut_chunks",
     "chunk_reads",
@@ -244,16 +247,36 @@ def assert_no_leakage(train: Chunks, test: Chunks) -> int:
     return len(test)
 
 
+class CTCBatch(NamedTuple):
+    """One batch for ``nn.CTCLoss``, read by name (``batch.signal``) or unpacked.
+
+    Attributes
+    ----------
+    signal : (B, 1, chunk_len) float32 normalised current
+    targets : (B, S) int64 codes 1..4 for A, C, G, T (0 is the blank), padded with 0
+    input_lengths : (B,) int64 samples per chunk (the model converts them to its
+        output steps)
+    target_lengths : (B,) int64 bases per chunk
+
+    A named tuple, so :func:`gdl_utils.runtime.to_device` moves it and keeps the type,
+    and ``signal, targets, input_lengths, target_lengths = batch`` still works.
+
+    Used in: ch. 4 (CTC basecalling, through ``ctc_batches``).
+    """
+
+    signal: torch.Tensor
+    targets: torch.Tensor
+    input_lengths: torch.Tensor
+    target_lengths: torch.Tensor
+
+
 def ctc_batches(
     chunks: Chunks, batch_size: int = 48, *, seed: int | None = None
-) -> list[tuple[torch.Tensor, ...]]:
-    """Batches ``(signal, targets, input_lengths, target_lengths)`` for ``nn.CTCLoss``.
-
-    signal (B, 1, chunk_len) float32; targets (B, S) int64 padded with 0, codes 1..4
-    for A, C, G, T (0 is the blank); input_lengths (B,) int64 samples (all chunk_len;
-    the model converts them to its output steps); target_lengths (B,) int64. Chunks are
-    shuffled once with ``seed`` (``None``: kept in order); ``fit`` takes a list of
-    batches as it is, in the same order every epoch.
+) -> list[CTCBatch]:
+    """:class:`CTCBatch` batches of ``batch_size`` chunks for ``nn.CTCLoss``: signal
+    (B, 1, chunk_len), targets (B, S) codes 1..4 padded with 0, input_lengths (B,) all
+    chunk_len, target_lengths (B,). Chunks are shuffled once with ``seed`` (``None``:
+    kept in order); ``fit`` takes the list as it is, in the same order every epoch.
 
     Used in: ch. 4 (CTC basecalling).
     """
@@ -271,5 +294,6 @@ def ctc_batches(
             targets[row, : len(x)] = x
         signal = torch.as_tensor(chunks.signal[idx][:, None, :])
         n = torch.full((len(idx),), signal.shape[-1], dtype=torch.int64)
-        batches.append((signal, torch.as_tensor(targets), n, torch.as_tensor(lengths)))
+        targets, lengths = torch.as_tensor(targets), torch.as_tensor(lengths)
+        batches.append(CTCBatch(signal, targets, n, lengths))
     return batches

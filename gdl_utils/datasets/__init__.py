@@ -11,8 +11,8 @@ Loaders of real sets, one module each: :mod:`.uci`, :mod:`.logomaker_sets`,
 (*E. coli* genome and sigma-promoters), :mod:`.mpra` (Kircher saturation mutagenesis);
 and :mod:`.enrichment`, selection counts -> regression targets.
 
-Layer: data. Import public names
-from here, e.g. ``from gdl_utils.datasets import load_pum2``.
+Layer: data. Import public names from here, e.g.
+``from gdl_utils.datasets import load_pum2``.
 """
 
 from .enrichment import log2_enrichment, position_enrichment

@@ -3,8 +3,8 @@
 :mod:`.bed`), duplicates and leakage-aware splits (:mod:`.duplicates`,
 :mod:`.splits`).
 
-Layer: data. Import public names
-from here, e.g. ``from gdl_utils.dna import ...``; the API appendix lists them.
+Layer: data. Import public names from here, e.g.
+``from gdl_utils.dna import ...``; the API appendix lists them.
 """
 
 from .bed import (

@@ -265,8 +265,9 @@ def count_mutations(sequences, reference: str) -> np.ndarray:
 
     Returns
     -------
-    (N,) int64 (``(1,)`` for a single str). Used in: ch. 3 (notebook 03d, mutants of
-    ARS1).
+    (N,) int64 (``(1,)`` for a single str).
+
+    Used in: ch. 3 (notebook 03d, mutants of ARS1).
     """
     codes = code_matrix(sequences, "count_mutations: sequences")
     ref = code_matrix(reference, "count_mutations: reference")[0]

@@ -1,8 +1,8 @@
 """Measuring models: classification metrics (:mod:`.classification`), per-task and
 regression tables (:mod:`.reports`), and learned representations (:mod:`.latent`).
 
-Layer: learning. Import public names
-from here, e.g. ``from gdl_utils.evaluate import ...``; the API appendix lists them.
+Layer: learning. Import public names from here, e.g.
+``from gdl_utils.evaluate import ...``; the API appendix lists them.
 """
 
 from .classification import (

@@ -102,9 +102,12 @@ def _labels(p: np.ndarray, func: str, name: str = "y_pred") -> None:
 def accuracy(y_true, y_pred) -> float:
     """Fraction of correct predictions, in [0, 1].
 
+    Parameters
+    ----------
     y_true, y_pred : (N,) labels (or (N, T) for exact per-element agreement); fractional
-        values (scores,
-    logits, probabilities) raise ``ValueError``: threshold them first.
+        values (scores, logits, probabilities) raise ``ValueError``: threshold them
+        first.
+
     Used in: chapter 2 (02a, 02b).
     """
     t, p = _pair(y_true, y_pred, "accuracy", "y_pred")
@@ -186,11 +189,13 @@ def roc_auc(y_true, y_score, *, pos_label=None) -> float:
 def pr_auc(y_true, y_score, *, pos_label=None) -> float:
     """Area under the precision-recall curve, computed as average precision.
 
+    Parameters
+    ----------
     y_true : (N,) binary labels, both classes present (0/1, or any two labels with
-        ``pos_label``);
+        ``pos_label``)
     y_score : (N,) or (N, 1) scores. A random classifier scores about the prevalence
-        (fraction of
-    positives), not 0.5.
+        (fraction of positives), not 0.5.
+
     Used in: chapters 1 (01), 3 (03a) and 4 (04b).
     """
     t, s = _pair(y_true, y_score, "pr_auc", "y_score")

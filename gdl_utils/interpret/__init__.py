@@ -1,10 +1,11 @@
 """Reading trained models: convolution filters and motifs (:mod:`.filters`,
-:mod:`.first_layer`), in-silico mutagenesis with any predictor (:mod:`.ism`),
-attribution methods (:mod:`.methods`), their ground-truth scores (:mod:`.scores`)
-and TF-MoDISco (:mod:`.modisco`).
+:mod:`.first_layer`), in-silico mutagenesis with a model or any predictor
+(:mod:`.ism`), attribution methods (:mod:`.methods`) behind one input validator
+(:mod:`.inputs`), their ground-truth scores (:mod:`.scores`) and TF-MoDISco
+(:mod:`.modisco`).
 
-Layer: reading models. Import public names
-from here, e.g. ``from gdl_utils.interpret import ...``; the API appendix lists them.
+Layer: reading models. Import public names from here, e.g.
+``from gdl_utils.interpret import ...``; the API appendix lists them.
 """
 
 from .filters import (
@@ -16,15 +17,17 @@ from .filters import (
 from .first_layer import (
     filter_activations,
 )
+from .inputs import (
+    check_attribution_input,
+)
 from .ism import (
+    ism,
     mutation_effects,
 )
 from .methods import (
     METHODS,
     attribute,
-    check_attribution_input,
     dinucleotide_shuffle,
-    ism,
 )
 from .modisco import (
     compile_modisco,

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..runtime import evaluating
+
 
 def _first_conv(model_or_conv) -> nn.Conv1d:
     if isinstance(model_or_conv, nn.Conv1d):
@@ -88,12 +90,7 @@ def _batches(act, model_or_conv, x, batch_size: int):
     if batch_size < 1:
         raise ValueError(f"filter_pwms: batch_size must be >= 1, got {batch_size}")
     module = model_or_conv if isinstance(model_or_conv, nn.Module) else conv
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            for start in range(0, len(x), batch_size):
-                xb = x[start : start + batch_size].to(device=device, dtype=dtype)
-                yield xb, act(xb).float()
-    finally:
-        module.train(was_training)
+    with evaluating(module), torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            xb = x[start : start + batch_size].to(device=device, dtype=dtype)
+            yield xb, act(xb).float()

@@ -4,9 +4,7 @@ Every method takes a model mapping ``(N, 4, L)`` one-hot DNA to ``(N, n_outputs)
 batch ``x`` and the index ``target`` of the output to explain, and returns a float32
 ``(N, 4, L)`` numpy map:
 
-- :func:`ism`: exact in-silico saturation mutagenesis (Alipanahi et al. 2015): the
-  change of the output for every single-base substitution, 0 at the reference base;
-  all ``4L`` variants of a sequence go through the model in batches.
+- ``"ism"``: exact in-silico saturation mutagenesis (:func:`~gdl_utils.interpret.ism`).
 - ``"saliency"``: the gradient of the output with respect to the input (Simonyan et
   al. 2014), signed; ``"grad_x_input"``: gradient times input;
   ``"integrated_gradients"``: the path integral of the gradient from a baseline
@@ -16,9 +14,8 @@ batch ``x`` and the index ``target`` of the output to explain, and returns a flo
   dinucleotide-shuffled copies of the sequence (the DeepSHAP estimate of Lundberg & Lee
   2017). All of these are Captum's (Kokhlikyan et al. 2020).
 
-:func:`check_attribution_input` is the one validator every method calls first: a batch
-that is not one-hot, a model whose output is not ``(N, n_outputs)``, or a target out of
-range raise ``ValueError`` naming what is wrong.
+:func:`~gdl_utils.interpret.check_attribution_input` (in :mod:`.inputs`) is the one
+validator every method calls first.
 
 Used in: chapter 8 (notebooks 08a, 08b, 08c).
 """
@@ -32,14 +29,11 @@ import torch
 from torch import nn
 
 from .._util import as_numpy, check_int, check_onehot
+from ..runtime import evaluating
+from .inputs import _batches, check_attribution_input
+from .ism import ism
 
-__all__ = [
-    "METHODS",
-    "attribute",
-    "check_attribution_input",
-    "dinucleotide_shuffle",
-    "ism",
-]
+__all__ = ["METHODS", "attribute", "dinucleotide_shuffle"]
 
 METHODS = (
     "ism",
@@ -50,122 +44,6 @@ METHODS = (
     "deepliftshap",
 )
 """Names accepted by :func:`attribute`."""
-
-
-def _device_of(model: nn.Module, device=None) -> torch.device:
-    if device is not None:
-        return torch.device(device)
-    p = next(model.parameters(), None)
-    return p.device if p is not None else torch.device("cpu")
-
-
-def _declared_outputs(model: nn.Module) -> int | None:
-    """``n_outputs`` of the model or of the model it wraps (``RCAveraged``)."""
-    inner = getattr(model, "model", None)
-    return getattr(model, "n_outputs", getattr(inner, "n_outputs", None))
-
-
-def check_attribution_input(
-    model: nn.Module, x, target: int = 0, *, where: str = "attribute", device=None
-) -> torch.Tensor:
-    """Validate a request for attributions; return ``x`` as a float32 tensor.
-
-    Parameters
-    ----------
-    model : maps (N, 4, L) one-hot DNA to (N, n_outputs); ``n_outputs`` is read from
-        the model (or the model it wraps) when it declares one
-    x : (N, 4, L) array or tensor; every column must hold exactly one 1 (A, C, G, T)
-    target : index of the output to explain, ``0 <= target < n_outputs``
-    where : name of the caller, for the messages
-
-    Raises
-    ------
-    ValueError : ``x`` not (N, 4, L), or a column that is not one-hot (naming the
-        sequence and position); a model output that is not (N, n_outputs); a target
-        out of range.
-
-    Used in: chapter 8 (every method of this module).
-    """
-    check_onehot(x, f"{where}: x", batched=True)
-    xt = torch.as_tensor(as_numpy(x, dtype=np.float32))
-    if xt.shape[0] == 0 or xt.shape[2] == 0:
-        raise ValueError(f"{where}: x is empty, shape {tuple(xt.shape)}")
-    bad = ((xt != 0) & (xt != 1)).any(dim=1) | (xt.sum(dim=1) != 1)  # (N, L)
-    if bad.any():
-        i, p = (int(v) for v in torch.nonzero(bad)[0])
-        col = [round(float(v), 3) for v in xt[i, :, p]]
-        raise ValueError(
-            f"{where}: x is not one-hot: sequence {i}, position {p} has channel "
-            f"values {col} (need exactly one 1 among A, C, G, T)"
-        )
-    target = check_int(target, f"{where}: target")
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model(xt[:2].to(_device_of(model, device)))
-    model.train(was_training)
-    n_out = _declared_outputs(model)
-    want = f"({min(2, len(xt))}, {n_out if n_out else 'n_outputs'})"
-    if (
-        not isinstance(out, torch.Tensor)
-        or out.ndim != 2
-        or out.shape[0] != min(2, len(xt))
-        or (n_out is not None and out.shape[1] != n_out)
-    ):
-        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise ValueError(
-            f"{where}: the model's output has shape {got}, expected {want} "
-            "(batch, n_outputs)"
-        )
-    if not 0 <= target < out.shape[1]:
-        raise ValueError(
-            f"{where}: target {target} is out of range for a model with "
-            f"{out.shape[1]} outputs (0..{out.shape[1] - 1})"
-        )
-    return xt
-
-
-def _batches(n: int, size: int):
-    for start in range(0, n, size):
-        yield slice(start, min(start + size, n))
-
-
-def ism(
-    model: nn.Module, x, target: int = 0, *, batch_size: int = 4096, device=None
-) -> np.ndarray:
-    """Exact in-silico saturation mutagenesis of a batch.
-
-    Parameters
-    ----------
-    model, x, target : see :func:`check_attribution_input`; x (N, 4, L)
-    batch_size : variants per forward pass (a sequence has 4L)
-
-    Returns
-    -------
-    (N, 4, L) float32: ``[i, b, p] = f(x_i with base b at p) - f(x_i)`` for output
-    ``target``; exactly 0 at the reference bases.
-
-    Used in: chapter 8 (08a: the ISM row of the scoreboard).
-    """
-    xt = check_attribution_input(model, x, target, where="ism", device=device)
-    dev = _device_of(model, device)
-    n, _, length = xt.shape
-    per = max(1, batch_size // (4 * length))  # sequences per forward pass
-    eye = torch.eye(4, device=dev)
-    ar = torch.arange(length, device=dev)
-    out = np.empty((n, 4, length), dtype=np.float32)
-    model.eval()
-    with torch.no_grad():
-        for sl in _batches(n, per):
-            xc = xt[sl].to(dev)
-            c = len(xc)
-            ref = model(xc)[:, target]
-            v = xc[:, None, None].expand(c, length, 4, 4, length).clone()
-            v[:, ar, :, :, ar] = eye  # variant (p, b): column p set to base b
-            pred = model(v.reshape(-1, 4, length))[:, target].reshape(c, length, 4)
-            eff = (pred - ref[:, None, None]).transpose(1, 2)  # (c, 4, L)
-            out[sl] = as_numpy(torch.where(xc.bool(), 0.0, eff))
-    return out
 
 
 def dinucleotide_shuffle(x, n_shuffles: int = 1, *, seed: int | None = None):
@@ -280,21 +158,16 @@ def attribute(
     if method == "ism":
         return ism(model, x, target, batch_size=batch_size * 16, device=device)
     xt = check_attribution_input(model, x, target, where="attribute", device=device)
-    dev = _device_of(model, device)
     refs = None
     if method in ("deeplift", "deepliftshap"):
         k = 1 if method == "deeplift" else check_int(n_references, "n_references", 1)
         refs = torch.as_tensor(dinucleotide_shuffle(xt, k, seed=seed))
-    was_training = model.training
-    model.eval()
     out = np.empty(tuple(xt.shape), dtype=np.float32)
-    try:
+    with evaluating(model, device) as dev:
         for sl in _batches(len(xt), batch_size):
             r = None if refs is None else refs[sl].to(dev)
             with warnings.catch_warnings():  # Captum announces its DeepLIFT hooks
                 warnings.filterwarnings("ignore", message="Setting forward, backward")
                 a = _gradient_method(model, method, xt[sl].to(dev), target, r, ig_steps)
             out[sl] = as_numpy(a.detach())
-    finally:
-        model.train(was_training)
     return out

@@ -84,7 +84,7 @@ def run_modisco(
     max_seqlets, n_leiden_runs, target_seqlet_fdr, min_metacluster_size : passed on
         (modisco-lite's ``max_seqlets_per_metacluster`` and others)
     trim_threshold : keep the columns between the first and last whose summed
-        |contribution| reaches this fraction of the pattern's largest
+        absolute contribution reaches this fraction of the pattern's largest
     name : prefix of the motif names (``pattern_0``, ... for positive patterns,
         ``neg_pattern_0``, ... for negative ones)
 

@@ -1,9 +1,11 @@
 """Genomic language models: tokenisers (:mod:`.tokenizers`), pretraining data and
 masking (:mod:`.pretrain`), bits per base of a causal model (:mod:`.bits`) and the
-Markov baselines (:mod:`.markov`).
+Markov baselines (:mod:`.markov`). ``python -m gdl_utils.lm`` pretrains a model on a
+genome, in one process or under ``torchrun`` (:mod:`.__main__`); the models themselves
+(``CausalLM``, ``MaskedLM``) are in :mod:`gdl_utils.models`.
 
-Layer: reading models and chapter pipelines. Import public names
-from here, e.g. ``from gdl_utils.lm import ...``; the API appendix lists them.
+Layer: reading models and chapter pipelines. Import public names from here, e.g.
+``from gdl_utils.lm import ...``; the API appendix lists them.
 """
 
 from .bits import (
@@ -20,7 +22,6 @@ from .pretrain import (
     IGNORE,
     GenomeWindows,
     causal_lm_batch,
-    lm_step,
     mask_tokens,
     region_mask,
     sample_windows,
@@ -50,7 +51,6 @@ __all__ = [
     "causal_bits_per_base",
     "causal_lm_batch",
     "causal_log2_probs",
-    "lm_step",
     "markov_bits_per_base",
     "mask_tokens",
     "region_mask",

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .._util import check_int
-from ..runtime import get_device
+from ..runtime import evaluating, get_device
 from .tokenizers import N_SPECIAL
 
 __all__ = ["causal_log2_probs", "causal_bits_per_base"]
@@ -50,14 +50,14 @@ def causal_log2_probs(
     if starts[-1] + window < len(tokens):
         starts.append(len(tokens) - window)
     out = np.zeros((len(tokens), 4))
-    model.eval().to(device)
-    for b in range(0, len(starts), batch_size):
-        s = np.asarray(starts[b : b + batch_size])
-        x = torch.as_tensor(tokens[s[:, None] + np.arange(window)], device=device)
-        logits = model(x)[:, :-1, N_SPECIAL : N_SPECIAL + 4].float()  # predicts i + 1
-        logp = torch.log_softmax(logits, -1).cpu().numpy() / math.log(2)
-        for row, start in zip(logp, s):  # position start + 1 + j <- logits j
-            out[start + half : start + window] = row[half - 1 :]
+    with evaluating(model, device), torch.no_grad():  # mode and device put back after
+        for b in range(0, len(starts), batch_size):
+            s = np.asarray(starts[b : b + batch_size])
+            x = torch.as_tensor(tokens[s[:, None] + np.arange(window)], device=device)
+            logits = model(x)[:, :-1, N_SPECIAL : N_SPECIAL + 4].float()  # next base
+            logp = torch.log_softmax(logits, -1).cpu().numpy() / math.log(2)
+            for row, start in zip(logp, s):  # position start + 1 + j <- logits j
+                out[start + half : start + window] = row[half - 1 :]
     return out[half:]
 
 

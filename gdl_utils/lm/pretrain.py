@@ -10,7 +10,8 @@ bits per base.
   token, 10 % stay).
 - :class:`GenomeWindows`: fresh windows at every pass as dict batches ``{"input_ids",
   "labels"}`` (labels -100 = not scored); each ``torchrun`` process reads its own
-  shard. :func:`lm_step` turns a batch into a loss (``fit(step=lm_step)``).
+  shard. The models compute the loss themselves (``CausalLM(config)(input_ids,
+  labels)`` -> ``(logits, loss)``, :mod:`gdl_utils.models.language_model`).
 - Evaluation (bits per base on a held-out region): :mod:`gdl_utils.lm.bits`.
 
 Token ids are those of :class:`gdl_utils.lm.NucleotideTokenizer` (base code +
@@ -23,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .._util import check_fraction, check_int
+from ..models.language_model import IGNORE
 from ..training import distributed as dist
 from ..training import make_loader
 from .tokenizers import MASK_ID, N_SPECIAL
@@ -35,10 +36,8 @@ __all__ = [
     "sample_windows",
     "causal_lm_batch",
     "mask_tokens",
-    "lm_step",
     "GenomeWindows",
 ]
-IGNORE = -100
 
 
 def region_mask(length: int, intervals) -> np.ndarray:
@@ -149,22 +148,6 @@ def mask_tokens(
         "input_ids": torch.as_tensor(inputs, dtype=torch.long),
         "labels": torch.as_tensor(np.where(scored, ids, IGNORE), dtype=torch.long),
     }
-
-
-def lm_step(model, batch) -> tuple[torch.Tensor, dict]:
-    """``fit`` step of a language model: cross-entropy of ``model(input_ids)`` (B, L,
-    vocab) logits over the positions with ``labels != -100``, and the accuracy there.
-
-    It calls ``model(...)`` itself, so a ``DistributedDataParallel`` wrapper averages
-    the gradients (``MaskedLM.training_step`` would bypass the wrapper).
-
-    Used in: chapter 7.
-    """
-    logits, labels = model(batch["input_ids"]), batch["labels"]
-    loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten())
-    scored = labels != IGNORE
-    hits = (logits.argmax(-1) == labels) & scored
-    return loss, {"acc": hits.sum() / scored.sum().clamp(min=1)}
 
 
 class GenomeWindows:

@@ -11,10 +11,12 @@
 - :mod:`~gdl_utils.models.autoencoder`: ``Autoencoder`` (plain, linear, denoising) and
   ``VAE`` for expression profiles ``(batch, n_features)`` (chapter 5).
 - :mod:`~gdl_utils.models.transformer`: ``TransformerConfig``, ``attention``,
-  ``Transformer`` (token ids ``(batch, L)`` -> ``(batch, L, d_model)``), ``MaskedLM``
-  and ``SequenceClassifier`` (chapter 7); positions in
-  :mod:`~gdl_utils.models.positions`; :mod:`~gdl_utils.models.hybrid`:
-  ``ConvTransformer``, a convolution stem + transformer for ``(batch, 4, L)`` DNA.
+  ``Transformer`` (token ids ``(batch, L)`` -> ``(batch, L, d_model)``) and
+  ``SequenceClassifier`` (chapter 7); positions in
+  :mod:`~gdl_utils.models.positions`; :mod:`~gdl_utils.models.language_model`:
+  ``CausalLM`` and ``MaskedLM`` (the loss in ``forward(tokens, labels)``, ``lm_step``);
+  :mod:`~gdl_utils.models.hybrid`: ``ConvTransformer``, a convolution stem +
+  transformer for ``(batch, 4, L)`` DNA.
 - :mod:`~gdl_utils.models.gnn`: ``GCNLayer`` (the graph convolution written out),
   ``GCN`` (node classifier; hand-written or PyTorch Geometric layers) and
   ``GraphAutoencoder`` (link prediction) (chapter 6).
@@ -29,7 +31,7 @@ n_outputs)`` logits or values; the autoencoders take and return expression profi
 ``(batch, n_features)``. Shared vocabulary: ``n_outputs`` is the output width,
 ``global_pool`` the pooling over positions ("max", "avg", "maxavg"). Models import
 nothing from the package except :mod:`gdl_utils._util` (and the graph models
-:mod:`gdl_utils.graphs`, for the one graph validator).
+:mod:`gdl_utils.graphs`, for the one graph validator and ``GraphBatch``).
 """
 
 from .autoencoder import VAE, Autoencoder, mask_entries, mlp_stack
@@ -37,13 +39,13 @@ from .basecaller import Basecaller
 from .cnn import DeepBind, MultiTaskCNN
 from .gnn import GCN, GCNLayer, GraphAutoencoder, normalized_adjacency
 from .hybrid import ConvTransformer
+from .language_model import CausalLM, MaskedLM, lm_loss, lm_step
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
 from .positions import RotaryEmbedding, rotate_half, sinusoidal_table
 from .registry import MODELS, build_model, count_parameters, model_config, register
 from .rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
 from .transformer import (
     Block,
-    MaskedLM,
     MultiHeadAttention,
     SequenceClassifier,
     Transformer,
@@ -66,7 +68,10 @@ __all__ = [
     "Autoencoder",
     "MLP",
     "ConvTransformer",
+    "CausalLM",
     "MaskedLM",
+    "lm_loss",
+    "lm_step",
     "SequenceClassifier",
     "Transformer",
     "TransformerConfig",

@@ -1,11 +1,11 @@
 """Autoencoders for expression profiles: plain, linear, denoising, and the VAE.
 
-Every model maps a batch of cells ``x : (batch, n_features)`` (e.g. standardised
-log-expression of ``n_features`` genes) through an ``n_latent``-dimensional bottleneck
+Every model maps a batch of cells ``x : (batch, n_inputs)`` (e.g. standardised
+log-expression of ``n_inputs`` genes) through an ``n_latent``-dimensional bottleneck
 and back. The training objective lives on the model as ``training_step(batch)``, so
 :func:`gdl_utils.training.fit` trains any of them and logs the loss terms per epoch:
 
-- :class:`Autoencoder`: mean squared reconstruction error. ``hidden=()`` and
+- :class:`Autoencoder`: mean squared reconstruction error. ``hidden_sizes=()`` and
   ``activation=None`` make it **linear**, which learns PCA's subspace (Baldi & Hornik
   1989). ``mask_rate > 0`` makes it **denoising** (Vincent et al. 2008): during training
   a random fraction of the input entries is hidden (set to 0, the gene mean after
@@ -52,10 +52,10 @@ def mlp_stack(sizes, activation: str | None = "relu", last_activation=False):
     return nn.Sequential(*layers)
 
 
-def _check_input(x: torch.Tensor, n_features: int, who: str) -> torch.Tensor:
-    if x.dim() != 2 or x.shape[1] != n_features:
+def _check_input(x: torch.Tensor, n_inputs: int, who: str) -> torch.Tensor:
+    if x.dim() != 2 or x.shape[1] != n_inputs:
         raise ValueError(
-            f"{who}: expected a batch of shape (batch, {n_features}) (one column per"
+            f"{who}: expected a batch of shape (batch, {n_inputs}) (one column per"
             f" gene the model was built for), got {tuple(x.shape)}; align the genes"
             " with gdl_utils.datasets.expression.align_genes"
         )
@@ -75,19 +75,19 @@ def mask_entries(x: torch.Tensor, rate: float, generator=None) -> torch.Tensor:
 
 @register
 class Autoencoder(nn.Module):
-    """Encoder ``n_features -> hidden -> n_latent``, decoder back, MSE loss.
+    """Encoder ``n_inputs -> hidden -> n_latent``, decoder back, MSE loss.
 
     Parameters
     ----------
-    n_features : input width (genes)
+    n_inputs : input width (genes)
     n_latent : bottleneck width k
-    hidden : widths of the hidden layers of the encoder (the decoder mirrors them);
+    hidden_sizes : widths of the encoder's hidden layers (the decoder mirrors them);
         ``()`` with ``activation=None`` gives the linear autoencoder
     activation : "relu", "elu", "tanh" or None
     mask_rate : fraction of input entries hidden (set to 0) in training: a denoising
         autoencoder; the loss is on every entry
 
-    ``forward(x)``: ``x (batch, n_features) -> (batch, n_features)`` reconstruction;
+    ``forward(x)``: ``x (batch, n_inputs) -> (batch, n_inputs)`` reconstruction;
     ``encode(x) -> (batch, n_latent)``.
 
     Used in: chapter 5 (notebook 05a).
@@ -95,9 +95,9 @@ class Autoencoder(nn.Module):
 
     def __init__(
         self,
-        n_features: int,
+        n_inputs: int,
         n_latent: int,
-        hidden: tuple[int, ...] = (128,),
+        hidden_sizes: tuple[int, ...] = (128,),
         activation: str | None = "relu",
         mask_rate: float = 0.0,
     ):
@@ -106,13 +106,13 @@ class Autoencoder(nn.Module):
             raise ValueError(
                 f"Autoencoder: mask_rate must lie in [0, 1), got {mask_rate}"
             )
-        self.n_features, self.mask_rate = n_features, mask_rate
-        sizes = [n_features, *hidden, n_latent]
+        self.n_inputs, self.mask_rate = n_inputs, mask_rate
+        sizes = [n_inputs, *hidden_sizes, n_latent]
         self.encoder = mlp_stack(sizes, activation)
         self.decoder = mlp_stack(sizes[::-1], activation)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(_check_input(x, self.n_features, "Autoencoder"))
+        return self.encoder(_check_input(x, self.n_inputs, "Autoencoder"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encode(x))
@@ -136,41 +136,41 @@ class VAE(nn.Module):
 
     Parameters
     ----------
-    n_features : input width (genes)
+    n_inputs : input width (genes)
     n_latent : latent dimensions
-    hidden : encoder hidden widths (the decoder mirrors them)
+    hidden_sizes : encoder hidden widths (the decoder mirrors them)
     beta : weight of the KL term (1 = the ELBO; > 1 = beta-VAE)
     kl_warmup : training steps over which the KL weight rises linearly from 0 to
         ``beta`` (0 = no warm-up)
 
-    ``forward(x)`` returns ``(x_mean, mu, logvar)`` with shapes ``(batch, n_features)``,
+    ``forward(x)`` returns ``(x_mean, mu, logvar)`` with shapes ``(batch, n_inputs)``,
     ``(batch, n_latent)``, ``(batch, n_latent)``; ``predict_step`` returns ``mu``;
-    ``decode(z)`` maps ``(n, n_latent) -> (n, n_features)`` means.
+    ``decode(z)`` maps ``(n, n_latent) -> (n, n_inputs)`` means.
 
     Used in: chapter 5 (notebook 05b).
     """
 
     def __init__(
         self,
-        n_features: int,
+        n_inputs: int,
         n_latent: int = 10,
-        hidden: tuple[int, ...] = (128,),
+        hidden_sizes: tuple[int, ...] = (128,),
         beta: float = 1.0,
         kl_warmup: int = 0,
     ):
         super().__init__()
-        self.n_features, self.beta, self.kl_warmup = n_features, beta, kl_warmup
-        sizes = [n_features, *hidden]
+        self.n_inputs, self.beta, self.kl_warmup = n_inputs, beta, kl_warmup
+        sizes = [n_inputs, *hidden_sizes]
         self.encoder = mlp_stack(sizes, "relu", last_activation=True)
         self.to_mu = nn.Linear(sizes[-1], n_latent)
         self.to_logvar = nn.Linear(sizes[-1], n_latent)
-        self.decoder = mlp_stack([n_latent, *hidden[::-1], n_features], "relu")
-        self.log_sigma2 = nn.Parameter(torch.zeros(n_features))  # decoder variance
+        self.decoder = mlp_stack([n_latent, *hidden_sizes[::-1], n_inputs], "relu")
+        self.log_sigma2 = nn.Parameter(torch.zeros(n_inputs))  # decoder variance
         self.register_buffer("steps", torch.zeros((), dtype=torch.long))
 
     def encode(self, x):
         """q(z|x) = N(mu, diag(exp(logvar)))."""
-        h = self.encoder(_check_input(x, self.n_features, "VAE"))
+        h = self.encoder(_check_input(x, self.n_inputs, "VAE"))
         return self.to_mu(h), self.to_logvar(h)
 
     def reparameterize(self, mu, logvar):

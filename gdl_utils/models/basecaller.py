@@ -84,12 +84,14 @@ class Basecaller(nn.Module):
         return F.log_softmax(self(signal).float(), dim=-1)
 
     def training_step(self, batch) -> torch.Tensor:
-        """CTC loss of a ``(signal, targets, input_lengths, target_lengths)`` batch.
+        """CTC loss of a batch with fields ``signal``, ``targets``, ``input_lengths``
+        and ``target_lengths`` (a :class:`gdl_utils.basecalling.CTCBatch`; a plain
+        4-tuple in that order works too).
 
         targets (batch, S) int64 codes 1..4 padded with 0; lengths (batch,) in samples
         and bases.
         """
-        signal, targets, n_samples, target_lengths = batch
+        signal, targets, n_samples, target_lengths = _ctc_fields(batch)
         log_probs = self.log_probs(signal).transpose(0, 1)  # (steps, batch, classes)
         steps = self.output_lengths(n_samples).to(log_probs.device)
         return self.ctc(
@@ -98,5 +100,23 @@ class Basecaller(nn.Module):
 
     def predict_step(self, batch) -> torch.Tensor:
         """(batch, steps, n_outputs) float32 log-probabilities of a batch's signal."""
-        signal = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.log_probs(signal)
+        signal = getattr(batch, "signal", batch)  # a CTCBatch, a tuple or the signal
+        return self.log_probs(
+            signal[0] if isinstance(signal, (tuple, list)) else signal
+        )
+
+
+CTC_FIELDS = ("signal", "targets", "input_lengths", "target_lengths")
+
+
+def _ctc_fields(batch) -> tuple:
+    """The four CTC fields of a batch, by name (any object with these attributes, such
+    as a ``CTCBatch``), else by position (a plain tuple or list)."""
+    if all(hasattr(batch, name) for name in CTC_FIELDS):
+        return tuple(getattr(batch, name) for name in CTC_FIELDS)
+    if isinstance(batch, (tuple, list)) and len(batch) == 4:
+        return tuple(batch)
+    raise TypeError(
+        f"Basecaller: a batch needs the fields {CTC_FIELDS} (a CTCBatch) or is a"
+        f" 4-tuple in that order, got {type(batch).__name__}"
+    )

@@ -1,7 +1,7 @@
 """Graph neural networks on one graph: a graph convolution written out, a node
 classifier, and a graph autoencoder for link prediction.
 
-A graph is node features ``x : (n_nodes, n_features)`` and an edge index
+A graph is node features ``x : (n_nodes, n_inputs)`` and an edge index
 ``edge_index : (2, E)`` (both directions of every undirected edge, no self-loops; see
 :func:`gdl_utils.graphs.check_graph`).
 
@@ -12,8 +12,9 @@ A graph is node features ``x : (n_nodes, n_features)`` and an edge index
 - :class:`GCN`: a node classifier of ``n_layers`` graph convolutions; ``layer``
   switches between the hand-written layer and PyTorch Geometric's ``GCNConv``,
   ``GATConv`` (Velickovic et al. 2018) and ``SAGEConv`` (Hamilton et al. 2017). Batches
-  are ``(x, edge_index, y, mask)``: the loss and the logged accuracy use the nodes where
-  ``mask`` is True (semi-supervised training on one graph through ``fit``).
+  are :class:`gdl_utils.graphs.GraphBatch` ``(x, edge_index, y=y, mask=mask)``: the loss
+  and the logged accuracy use the nodes where ``mask`` is True (semi-supervised
+  training on one graph through ``fit``).
 - :class:`GraphAutoencoder`: a GCN encoder and an inner-product decoder (Kipf & Welling
   2016); without node features, each node gets a learned embedding.
 
@@ -29,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..graphs.batch import GraphBatch, as_graph_batch
 from ..graphs.build import check_graph
 from .registry import register
 
@@ -112,7 +114,7 @@ class GCN(nn.Module):
 
     Parameters
     ----------
-    n_features : width of the node features ``x``
+    n_inputs : width of the node features ``x``
     n_outputs : classes (logits per node)
     hidden : width of the hidden layers
     n_layers : graph convolutions (1 is a single linear propagation; depth = hops)
@@ -121,7 +123,7 @@ class GCN(nn.Module):
         "gat" (``GATConv``, ``heads`` heads) or "sage" (``SAGEConv``, mean)
     heads : attention heads of the hidden GAT layers
 
-    ``forward(x, edge_index)``: (n_nodes, n_features), (2, E) -> (n_nodes, n_outputs);
+    ``forward(x, edge_index)``: (n_nodes, n_inputs), (2, E) -> (n_nodes, n_outputs);
     with ``layer="hand"``, ``edge_index`` may be the sparse ``Â`` of
     :func:`normalized_adjacency` (computed once instead of every step).
 
@@ -130,7 +132,7 @@ class GCN(nn.Module):
 
     def __init__(
         self,
-        n_features: int,
+        n_inputs: int,
         n_outputs: int,
         hidden: int = 64,
         n_layers: int = 2,
@@ -144,7 +146,7 @@ class GCN(nn.Module):
         if n_layers < 1:
             raise ValueError(f"GCN: n_layers must be >= 1, got {n_layers}")
         self.layer, self.dropout = layer, dropout
-        sizes = [n_features] + [hidden] * (n_layers - 1) + [n_outputs]
+        sizes = [n_inputs] + [hidden] * (n_layers - 1) + [n_outputs]
         self.convs = nn.ModuleList(
             _conv(layer, a, b, heads, last=i == n_layers - 1)
             for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))
@@ -197,17 +199,18 @@ class GCN(nn.Module):
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
         return self.hidden_states(x, edge_index)[-1]
 
-    def training_step(self, batch):
-        """``batch = (x, edge_index, y, mask)``: cross-entropy and accuracy on the
-        masked nodes."""
-        x, edge_index, y, mask = batch
-        logits = self(x, edge_index)[mask]
-        acc = (logits.argmax(1) == y[mask]).float().mean()
-        return F.cross_entropy(logits.float(), y[mask]), {"acc": acc}
+    def training_step(self, batch: GraphBatch):
+        """Cross-entropy and accuracy on the nodes of ``batch.mask`` (labels
+        ``batch.y``)."""
+        b = as_graph_batch(batch, "GCN", needs=("y", "mask"))
+        logits, y = self(b.x, b.edge_index)[b.mask], b.y[b.mask]
+        acc = (logits.argmax(1) == y).float().mean()
+        return F.cross_entropy(logits.float(), y), {"acc": acc}
 
-    def predict_step(self, batch):
+    def predict_step(self, batch: GraphBatch):
         """Logits of every node, ``(n_nodes, n_outputs)``."""
-        return self(batch[0], batch[1])
+        b = as_graph_batch(batch, "GCN")
+        return self(b.x, b.edge_index)
 
 
 @register
@@ -217,35 +220,37 @@ class GraphAutoencoder(nn.Module):
 
     Parameters
     ----------
-    n_features : width of the node features, or None: no features, each of the
+    n_inputs : width of the node features, or None: no features, each of the
         ``n_nodes`` nodes gets a learned ``hidden``-dimensional input vector (the
         paper's one-hot identity features times the first weight matrix)
-    n_nodes : required when ``n_features`` is None
+    n_nodes : required when ``n_inputs`` is None
     hidden, n_latent : widths of the hidden layer and of the embedding ``z``
     layer : graph convolution, as in :class:`GCN`
 
-    Batches: ``(x, edge_index)`` to train (the edges are the positives, as many random
-    pairs the negatives, redrawn every step), ``(x, edge_index, pairs, labels)`` to
-    validate on fixed pairs (n_pairs, 2) with 0/1 labels; ``x`` may be None.
+    Batches (:class:`~gdl_utils.graphs.GraphBatch`; ``x`` may be None):
+    ``GraphBatch(x, edge_index)`` to train (the edges are the positives, as many random
+    pairs the negatives, redrawn every step), ``GraphBatch(x, edge_index, pairs=pairs,
+    labels=labels)`` to validate on fixed pairs (n_pairs, 2) with 0/1 labels, and
+    ``GraphBatch(x, edge_index, pairs=pairs)`` to predict their link logits.
 
     Used in: chapter 6 (notebook 06c).
     """
 
     def __init__(
         self,
-        n_features: int | None,
+        n_inputs: int | None,
         n_nodes: int | None = None,
         hidden: int = 64,
         n_latent: int = 32,
         layer: str = "hand",
     ):
         super().__init__()
-        if n_features is None:
+        if n_inputs is None:
             if not n_nodes:
-                raise ValueError("GraphAutoencoder: give n_nodes when n_features=None")
+                raise ValueError("GraphAutoencoder: give n_nodes when n_inputs=None")
             self.embedding = nn.Parameter(torch.randn(n_nodes, hidden) * 0.1)
         self.n_nodes = n_nodes
-        n_in = hidden if n_features is None else n_features
+        n_in = hidden if n_inputs is None else n_inputs
         self.encoder = GCN(n_in, n_latent, hidden, n_layers=2, dropout=0.0, layer=layer)
 
     def encode(self, x, edge_index: torch.Tensor) -> torch.Tensor:
@@ -262,24 +267,31 @@ class GraphAutoencoder(nn.Module):
         u, v = pairs[:, 0].contiguous(), pairs[:, 1].contiguous()
         return (z.index_select(0, u) * z.index_select(0, v)).sum(-1)
 
-    def _pairs_and_labels(self, batch, n_nodes: int):
-        if len(batch) == 4:
-            return batch[2].long(), batch[3].float()
-        edge_index = batch[1]  # each undirected edge once; as many uniform random
-        pos = edge_index[:, edge_index[0] < edge_index[1]].t()  # pairs as negatives
-        neg = torch.randint(0, n_nodes, pos.shape, device=pos.device)  # (a few may
-        # be edges: rare in a sparse graph)
+    @staticmethod
+    def sample_pairs(edge_index: torch.Tensor, n_nodes: int):
+        """Each undirected edge once as a positive, as many uniform random pairs as
+        negatives (a few may be edges: rare in a sparse graph) -> pairs (2 P, 2), 0/1
+        labels (2 P,)."""
+        pos = edge_index[:, edge_index[0] < edge_index[1]].t()  # (P, 2)
+        neg = torch.randint(0, n_nodes, pos.shape, device=pos.device)
         labels = torch.cat([torch.ones(len(pos)), torch.zeros(len(neg))])
         return torch.cat([pos, neg]), labels.to(pos.device)
 
-    def training_step(self, batch):
-        """Binary cross-entropy of the decoded links (see the class docstring)."""
-        x, edge_index = batch[0], batch[1]
-        z = self.encode(x, edge_index)
-        pairs, labels = self._pairs_and_labels(batch, z.shape[0])
+    def training_step(self, batch: GraphBatch):
+        """Binary cross-entropy of the decoded links: ``batch.pairs`` with
+        ``batch.labels`` if given (validation), else freshly sampled pairs."""
+        b = as_graph_batch(batch, "GraphAutoencoder", refuses=("y", "mask"))
+        z = self.encode(b.x, b.edge_index)
+        if b.pairs is None:  # training: the edges and as many random pairs
+            pairs, labels = self.sample_pairs(b.edge_index, z.shape[0])
+        else:  # validation: fixed pairs and their labels
+            as_graph_batch(b, "GraphAutoencoder", needs=("labels",))
+            pairs, labels = b.pairs.long(), b.labels.float()
         return F.binary_cross_entropy_with_logits(self.decode(z, pairs).float(), labels)
 
-    def predict_step(self, batch):
-        """Link logits of ``batch = (x, edge_index, pairs, ...)`` -> (n_pairs,)."""
-        z = self.encode(batch[0], batch[1])
-        return self.decode(z, batch[2].long())
+    def predict_step(self, batch: GraphBatch):
+        """Link logits of ``batch.pairs`` -> (n_pairs,)."""
+        b = as_graph_batch(
+            batch, "GraphAutoencoder", needs=("pairs",), refuses=("y", "mask")
+        )
+        return self.decode(self.encode(b.x, b.edge_index), b.pairs.long())

@@ -37,21 +37,21 @@ class ConvTransformer(nn.Module):
     Parameters
     ----------
     n_outputs : int, output width (logits)
-    max_length : int, longest input in bases (the transformer's ``max_len`` is
-        ``ceil(max_length / patch)`` tokens)
+    max_len : int, longest input in bases (the transformer's ``max_len`` is
+        ``ceil(max_len / patch)`` tokens)
     kernel_size : int, width of the stem's filters (about a motif's width)
     patch : int, bases per token (the max-pool width and stride)
     d_model, n_heads, n_layers, dropout, position : as in
         :class:`~gdl_utils.models.transformer.TransformerConfig` (``position`` one of
         "learned", "sinusoidal", "rotary", "none")
     global_pool : "avg" or "max" over tokens
-    in_channels : int, 4 for one-hot DNA; any number of per-base tracks otherwise (e.g.
+    n_inputs : int, 4 for one-hot DNA; any number of per-base tracks otherwise (e.g.
         PWM scan scores, with ``kernel_size=1``)
 
     Shapes
     ------
-    x : (batch, in_channels, L) (one-hot DNA for 4 channels), ``patch <= L <=
-    max_length``; returns (batch, n_outputs).
+    x : (batch, n_inputs, L) (one-hot DNA for 4 channels), ``patch <= L <=
+    max_len``; returns (batch, n_outputs).
 
     Used in: chapter 7 (07a: positional schemes; 07e: long range).
     """
@@ -59,7 +59,7 @@ class ConvTransformer(nn.Module):
     def __init__(
         self,
         n_outputs: int,
-        max_length: int,
+        max_len: int,
         kernel_size: int = 15,
         patch: int = 8,
         d_model: int = 32,
@@ -68,20 +68,20 @@ class ConvTransformer(nn.Module):
         dropout: float = 0.1,
         position: str = "learned",
         global_pool: str = "avg",
-        in_channels: int = 4,
+        n_inputs: int = 4,
     ):
         super().__init__()
         if global_pool not in ("avg", "max"):
             raise ValueError("ConvTransformer: global_pool must be 'avg' or 'max'")
-        self.patch, self.global_pool, self.max_length = patch, global_pool, max_length
+        self.patch, self.global_pool, self.max_len = patch, global_pool, max_len
         self.stem = nn.Sequential(
-            nn.Conv1d(in_channels, d_model, kernel_size, padding="same"),  # motifs
+            nn.Conv1d(n_inputs, d_model, kernel_size, padding="same"),  # motifs
             nn.ReLU(),
             nn.MaxPool1d(patch),  # (B, d_model, L // patch)
         )
         config = TransformerConfig(
             vocab_size=1,  # unused: the stem's vectors replace token embeddings
-            max_len=math.ceil(max_length / patch),
+            max_len=math.ceil(max_len / patch),
             d_model=d_model,
             n_heads=n_heads,
             n_layers=n_layers,
@@ -100,10 +100,10 @@ class ConvTransformer(nn.Module):
                 + (" one-hot DNA (A, C, G, T)" if channels == 4 else "")
                 + f", got {tuple(x.shape)}"
             )
-        if not self.patch <= x.shape[2] <= self.max_length:
+        if not self.patch <= x.shape[2] <= self.max_len:
             raise ValueError(
                 f"ConvTransformer: input length {x.shape[2]} is outside"
-                f" [{self.patch}, {self.max_length}] (patch, max_length)"
+                f" [{self.patch}, {self.max_len}] (patch, max_len)"
             )
         return self.stem(x).transpose(1, 2)
 

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-def _flatten_input(x: torch.Tensor, in_features: int, where: str) -> torch.Tensor:
+def _flatten_input(x: torch.Tensor, n_inputs: int, where: str) -> torch.Tensor:
     """Flatten ``(batch, 4, length)`` to ``(batch, 4 * length)``; check the features."""
     shape = tuple(x.shape)
     if x.dim() == 3:
@@ -45,9 +45,9 @@ def _flatten_input(x: torch.Tensor, in_features: int, where: str) -> torch.Tenso
             f"{where}: expected input of shape (batch, 4, length) or (batch, features),"
             f" got {shape}"
         )
-    if x.shape[1] != in_features:
+    if x.shape[1] != n_inputs:
         raise ValueError(
-            f"{where}: expected {in_features} features per example (after flattening), "
+            f"{where}: expected {n_inputs} features per example (after flattening), "
             f"got {x.shape[1]} from input of shape {shape}"
         )
     return x
@@ -63,7 +63,7 @@ class Perceptron(nn.Module):
 
     Parameters
     ----------
-    in_features : int
+    n_inputs : int
         Number of input features; ``4 * length`` for one-hot DNA.
     n_outputs : int, default 1
         ``1`` for a binary task (one logit), ``K >= 2`` for ``K`` classes (one score per
@@ -71,25 +71,25 @@ class Perceptron(nn.Module):
 
     Shapes
     ------
-    x : (batch, 4, length) one-hot DNA or (batch, in_features) features
+    x : (batch, 4, length) one-hot DNA or (batch, n_inputs) features
     returns : (batch, n_outputs) logits
 
     Used in: chapter 2.
     """
 
-    def __init__(self, in_features: int, n_outputs: int = 1):
+    def __init__(self, n_inputs: int, n_outputs: int = 1):
         super().__init__()
-        if in_features < 1 or n_outputs < 1:
+        if n_inputs < 1 or n_outputs < 1:
             raise ValueError(
-                "Perceptron: in_features and n_outputs must be >= 1,"
-                f" got {in_features}, {n_outputs}"
+                "Perceptron: n_inputs and n_outputs must be >= 1,"
+                f" got {n_inputs}, {n_outputs}"
             )
-        self.in_features = in_features
+        self.n_inputs = n_inputs
         self.n_outputs = n_outputs
-        self.linear = nn.Linear(in_features, n_outputs)
+        self.linear = nn.Linear(n_inputs, n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(_flatten_input(x, self.in_features, "Perceptron"))
+        return self.linear(_flatten_input(x, self.n_inputs, "Perceptron"))
 
 
 @register
@@ -99,9 +99,9 @@ class MLP(nn.Module):
 
     Parameters
     ----------
-    in_features : int
+    n_inputs : int
         Number of input features; ``4 * length`` for one-hot DNA.
-    hidden : sequence of int, default (64,)
+    hidden_sizes : sequence of int, default (64,)
         Width of each hidden layer; its length is the depth. ``()`` gives a single
         linear layer.
     n_outputs : int, default 1
@@ -114,7 +114,7 @@ class MLP(nn.Module):
 
     Shapes
     ------
-    x : (batch, 4, length) one-hot DNA or (batch, in_features) features
+    x : (batch, 4, length) one-hot DNA or (batch, n_inputs) features
     returns : (batch, n_outputs) logits
 
     Used in: chapter 2.
@@ -122,31 +122,31 @@ class MLP(nn.Module):
 
     def __init__(
         self,
-        in_features: int,
-        hidden: Sequence[int] = (64,),
+        n_inputs: int,
+        hidden_sizes: Sequence[int] = (64,),
         n_outputs: int = 1,
         dropout: float = 0.0,
         input_dropout: float = 0.0,
     ):
         super().__init__()
-        if isinstance(hidden, int):
-            hidden = (hidden,)
-        if in_features < 1 or n_outputs < 1 or any(h < 1 for h in hidden):
+        if isinstance(hidden_sizes, int):
+            hidden_sizes = (hidden_sizes,)
+        if n_inputs < 1 or n_outputs < 1 or any(h < 1 for h in hidden_sizes):
             raise ValueError(
-                f"MLP: in_features, n_outputs and every hidden width must be >= 1, "
-                f"got in_features={in_features}, hidden={tuple(hidden)},"
+                f"MLP: n_inputs, n_outputs and every hidden width must be >= 1, "
+                f"got n_inputs={n_inputs}, hidden_sizes={tuple(hidden_sizes)},"
                 f" n_outputs={n_outputs}"
             )
         for name, p in (("dropout", dropout), ("input_dropout", input_dropout)):
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"MLP: {name} must be in [0, 1), got {p}")
-        self.in_features = in_features
+        self.n_inputs = n_inputs
         self.n_outputs = n_outputs
         layers: list[nn.Module] = (
             [nn.Dropout(input_dropout)] if input_dropout > 0 else []
         )
-        width = in_features
-        for h in hidden:
+        width = n_inputs
+        for h in hidden_sizes:
             layers += [nn.Linear(width, h), nn.ReLU()]
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
@@ -155,7 +155,7 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(_flatten_input(x, self.in_features, "MLP"))
+        return self.net(_flatten_input(x, self.n_inputs, "MLP"))
 
 
 def perceptron_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

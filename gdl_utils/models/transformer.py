@@ -1,14 +1,14 @@
 """A small transformer encoder for token sequences, nanoGPT-style: config, attention,
-block, model, heads (Vaswani et al. 2017; pre-norm blocks as in GPT-2 and nanoGPT).
+block, model, a classifier head (Vaswani et al. 2017; pre-norm blocks as in GPT-2 and
+nanoGPT); the language-model heads are in :mod:`gdl_utils.models.language_model`.
 
 - :class:`TransformerConfig`: every size in one dataclass (stored in checkpoints).
 - :func:`attention`: scaled dot-product attention written out (equal to
   ``torch.nn.functional.scaled_dot_product_attention``; softmax in float32).
 - :class:`MultiHeadAttention`, :class:`Block` (pre-norm, residual), :class:`Transformer`
   (tokens ``(B, L)`` -> hidden states ``(B, L, d_model)``).
-- :class:`MaskedLM` (masked or, with ``causal=True``, causal language model) and
-  :class:`SequenceClassifier` (pooled hidden states -> ``n_outputs`` logits, with
-  ``from_pretrained``).
+- :class:`SequenceClassifier` (pooled hidden states -> ``n_outputs`` logits, with
+  ``from_pretrained`` from a language model).
 
 Masks: ``padding_mask (B, L)`` is True at padding (ignored as keys); with
 ``config.pad_id`` set it defaults to ``tokens == pad_id``. An attention ``mask`` is
@@ -31,8 +31,8 @@ from .registry import register
 from .transformer_config import TransformerConfig, _StoresConfig, check_tokens
 
 __all__ = ["TransformerConfig", "attention", "MultiHeadAttention", "Block"]
-__all__ += ["Transformer", "MaskedLM", "SequenceClassifier"]
-POOLS = ("mean", "max", "cls", "last")
+__all__ += ["Transformer", "SequenceClassifier"]
+POOLS = ("avg", "max", "cls", "last")
 
 
 def attention(q, k, v, mask=None, causal=False):
@@ -137,7 +137,8 @@ class Transformer(_StoresConfig, nn.Module):
     Raises TypeError for non-integer tokens, ValueError for a wrong shape, a length
     above ``max_len``, a token outside ``[0, vocab_size)`` or a mismatched mask.
 
-    Used in: chapter 7 (07a, 07e; the encoder of both heads below).
+    Used in: chapter 7 (07a, 07e; the encoder of every head: the classifier below,
+    the language models of :mod:`gdl_utils.models.language_model`).
     """
 
     def __init__(self, config: TransformerConfig | dict):
@@ -185,55 +186,11 @@ class Transformer(_StoresConfig, nn.Module):
         return (x, maps) if need_weights else x
 
 
-def _lm_loss(logits, labels):
-    """Cross-entropy and accuracy over the positions where labels != -100."""
-    scored = labels != -100
-    if ((labels < 0) & scored).any() or (labels >= logits.shape[-1]).any():
-        raise ValueError(f"MaskedLM: labels must be -100 or in [0, {logits.shape[-1]})")
-    loss = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten())
-    hits = (logits.argmax(-1) == labels) & scored
-    return loss, {"masked_acc": hits.sum() / scored.sum().clamp(min=1)}
-
-
-@register
-class MaskedLM(_StoresConfig, nn.Module):
-    """Transformer + linear head: logits ``(B, L, vocab_size)`` for every position.
-
-    Batches are dicts ``{"input_ids": (B, L) long, "labels": (B, L) long}`` (and an
-    optional ``"padding_mask"``). The loss is the cross-entropy over positions with
-    ``labels != -100``; the model does not shift labels. Masked LM (``causal=False``):
-    labels hold the original token at masked positions, -100 elsewhere. Causal LM
-    (``causal=True``): ``labels[:, i]`` is the NEXT token, ``input_ids[:, i + 1]`` (-100
-    where there is none), and position i sees only tokens 0..i.
-
-    Used in: chapter 7 (pretraining, 07c; fine-tuning, 07d).
-    """
-
-    def __init__(self, config: TransformerConfig | dict):
-        super().__init__()
-        self.encoder = Transformer(config)
-        self.head = nn.Linear(
-            self.encoder.config.d_model, self.encoder.config.vocab_size
-        )
-
-    def forward(self, tokens, padding_mask=None):
-        return self.head(self.encoder(tokens, padding_mask))  # (B, L, vocab_size)
-
-    def training_step(self, batch):
-        missing = {"input_ids", "labels"} - set(batch)
-        if missing:
-            raise ValueError(f"MaskedLM: the batch dict lacks {sorted(missing)}")
-        logits = self(batch["input_ids"], batch.get("padding_mask"))
-        return _lm_loss(logits, batch["labels"])
-
-    validation_step = training_step
-
-
 @register
 class SequenceClassifier(_StoresConfig, nn.Module):
-    """Transformer, pooled over positions (``pool``: "mean" or "max" over non-padding
-    tokens, "cls" the first token, "last" the last non-padding token, for causal
-    encoders), dropout, linear head -> ``(B, n_outputs)`` logits.
+    """Transformer, pooled over positions (``global_pool``: "avg" or "max" over
+    non-padding tokens, "cls" the first token, "last" the last non-padding token, for
+    causal encoders), dropout, linear head -> ``(B, n_outputs)`` logits.
 
     ``training_step((tokens, y))``: binary cross-entropy for ``n_outputs == 1`` (y 0/1),
     cross-entropy over classes otherwise (y long); logs ``acc``.
@@ -241,20 +198,27 @@ class SequenceClassifier(_StoresConfig, nn.Module):
     Used in: chapter 7 (07a, 07d, 07e).
     """
 
-    def __init__(self, config: TransformerConfig | dict, n_outputs: int, pool="mean"):
+    def __init__(
+        self, config: TransformerConfig | dict, n_outputs: int, global_pool: str = "avg"
+    ):
         super().__init__()
-        if pool not in POOLS:
-            raise ValueError(f"SequenceClassifier: pool must be one of {POOLS}")
+        if global_pool not in POOLS:
+            raise ValueError(
+                f"SequenceClassifier: global_pool must be one of {POOLS}, got "
+                f"{global_pool!r}"
+            )
         if not isinstance(n_outputs, int) or n_outputs < 1:
             raise ValueError("SequenceClassifier: n_outputs must be an int >= 1")
-        self.encoder, self.pool, self.n_outputs = Transformer(config), pool, n_outputs
+        self.encoder, self.n_outputs = Transformer(config), n_outputs
+        self.global_pool = global_pool
         self.drop = nn.Dropout(self.encoder.config.dropout)
         self.head = nn.Linear(self.encoder.config.d_model, n_outputs)
 
     @classmethod
-    def from_pretrained(cls, lm: MaskedLM, n_outputs: int, pool: str = "mean"):
-        """A classifier whose encoder is a copy of ``lm.encoder`` (new head)."""
-        model = cls(copy.deepcopy(lm.encoder.config), n_outputs, pool)
+    def from_pretrained(cls, lm: nn.Module, n_outputs: int, global_pool: str = "avg"):
+        """A classifier whose encoder is a copy of ``lm.encoder`` (a ``CausalLM`` or
+        ``MaskedLM``), with a new head."""
+        model = cls(copy.deepcopy(lm.encoder.config), n_outputs, global_pool)
         model.encoder.load_state_dict(copy.deepcopy(lm.encoder.state_dict()))
         return model.to(next(lm.parameters()).device)
 
@@ -267,11 +231,11 @@ class SequenceClassifier(_StoresConfig, nn.Module):
             if padding_mask is None
             else ~padding_mask
         )[..., None]  # (B, L, 1)
-        if self.pool == "mean":
+        if self.global_pool == "avg":
             h = (h * keep).sum(1) / keep.sum(1).clamp(min=1)  # (B, D)
-        elif self.pool == "max":
+        elif self.global_pool == "max":
             h = h.masked_fill(~keep, float("-inf")).amax(1)
-        elif self.pool == "cls":
+        elif self.global_pool == "cls":
             h = h[:, 0]
         else:  # the last kept position of each row
             last = keep[..., 0].long().cumsum(1).argmax(1)  # (B,)

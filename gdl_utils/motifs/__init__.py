@@ -2,8 +2,8 @@
 and JASPAR (:mod:`.jaspar`), motif-to-motif comparison with Tomtom (:mod:`.match`),
 and which planted motifs a network recovered (:mod:`.recovery`).
 
-Layer: data. Import public names
-from here, e.g. ``from gdl_utils.motifs import ...``; the API appendix lists them.
+Layer: data. Import public names from here, e.g.
+``from gdl_utils.motifs import ...``; the API appendix lists them.
 """
 
 from .jaspar import (

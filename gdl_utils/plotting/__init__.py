@@ -2,7 +2,7 @@
 matrices, sequence logos (:mod:`.style`), and ROC / precision-recall curves of
 several models (:mod:`.curves`).
 
-Layer: output (imports nothing from the package but ``_util``). Import public names
+Layer: floor (imports nothing from the package but ``_util``). Import public names
 from here, e.g. ``from gdl_utils.plotting import ...``; the API appendix lists them.
 """
 
@@ -10,7 +10,6 @@ from .curves import (
     plot_roc_pr,
 )
 from .style import (
-    ALPHABET,
     DPI,
     LOGO_KINDS,
     MAX_WIDTH_IN,
@@ -22,7 +21,6 @@ from .style import (
 )
 
 __all__ = [
-    "ALPHABET",
     "DPI",
     "LOGO_KINDS",
     "MAX_WIDTH_IN",

@@ -16,6 +16,8 @@ import pandas as pd
 import seaborn as sns
 from sklearn import metrics as skm
 
+from .._util import ALPHABET
+
 __all__ = [
     "set_style",
     "plot_history",
@@ -24,7 +26,6 @@ __all__ = [
     "logo_frame",
 ]
 
-ALPHABET = list("ACGT")
 LOGO_KINDS = ("information", "probability", "weight")
 
 
@@ -173,12 +174,12 @@ def logo_frame(matrix, kind: str = "information") -> pd.DataFrame:
     if hasattr(matrix, "ppm") and callable(matrix.ppm):
         matrix = matrix.ppm()
     if isinstance(matrix, pd.DataFrame):
-        if sorted(matrix.columns) != ALPHABET:
+        if sorted(matrix.columns) != list(ALPHABET):
             raise ValueError(
                 "plot_logo: DataFrame columns must be A, C, G, T, got "
                 f"{list(matrix.columns)}"
             )
-        df = matrix[ALPHABET].astype(float)
+        df = matrix[list(ALPHABET)].astype(float)
     else:
         arr = np.asarray(
             matrix.detach().cpu() if hasattr(matrix, "detach") else matrix, dtype=float
@@ -188,7 +189,7 @@ def logo_frame(matrix, kind: str = "information") -> pd.DataFrame:
                 f"plot_logo: expected a (4, w) array with rows A, C, G, T, got shape "
                 f"{arr.shape}"
             )
-        df = pd.DataFrame(arr.T, columns=ALPHABET)
+        df = pd.DataFrame(arr.T, columns=list(ALPHABET))
     if kind == "weight":
         return df
     if (df.values < 0).any():

@@ -2,8 +2,8 @@
 multi-label tasks (:mod:`.tasks`), the ``SimulatedData`` container (:mod:`.data`),
 motif grammar (:mod:`.grammar`) and motif order (:mod:`.order`).
 
-Layer: data. Import public names
-from here, e.g. ``from gdl_utils.simulate import ...``; the API appendix lists them.
+Layer: data. Import public names from here, e.g.
+``from gdl_utils.simulate import ...``; the API appendix lists them.
 """
 
 from .data import (

@@ -5,6 +5,10 @@
   ``training_step``, nanoGPT's ``(logits, loss)``), so a CTC batch, a VAE, a graph or a
   language model all train through the same loop; plain ``(x, y)`` batches with a
   ``loss_fn`` need neither.
+- :mod:`~gdl_utils.training.epoch`: one pass over a data set (the loss, the logged
+  scalars, validation), which ``fit`` repeats.
+- :mod:`~gdl_utils.training.schedules`: learning-rate schedules for
+  ``fit(lr_schedule=...)``: :func:`warmup_cosine`, :func:`one_cycle`.
 - :mod:`~gdl_utils.training.history`: :class:`History`, what ``fit`` recorded per epoch.
 - :mod:`~gdl_utils.training.batches`: :func:`make_loader` and the input checks.
 - :mod:`~gdl_utils.training.inference`: :func:`predict` for any batch structure.
@@ -36,6 +40,7 @@ from .distributed import (
 from .history import History
 from .inference import predict
 from .loop import fit
+from .schedules import one_cycle, warmup_cosine
 
 __all__ = [
     "DistInfo",
@@ -52,7 +57,9 @@ __all__ = [
     "load_checkpoint",
     "load_model",
     "make_loader",
+    "one_cycle",
     "predict",
     "save_checkpoint",
+    "warmup_cosine",
     "world_size",
 ]

@@ -33,17 +33,11 @@ import torch
 from torch import nn
 
 from ..models.registry import MODELS, build_model, model_config
+from ..runtime import model_device
 
 FORMAT, OLD_FORMAT = "gdl_utils-checkpoint-v2", "gdl_utils-checkpoint-v1"
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_model"]
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU if it has none)."""
-    for tensor in list(model.parameters()) + list(model.buffers()):
-        return tensor.device
-    return torch.device("cpu")
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, **metadata: Any) -> Path:
@@ -231,7 +225,7 @@ def load_checkpoint(
     Used in: appendix on reproducibility.
     """
     state, _, saved_class, metadata, path = _read(path, "load_checkpoint")
-    target = torch.device(device) if device is not None else _model_device(model)
+    target = torch.device(device) if device is not None else model_device(model)
     _check_compatible(model, state, path, saved_class)
     model.load_state_dict(state)
     model.to(target)

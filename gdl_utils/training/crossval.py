@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import torch.nn as nn
 
-from ..runtime import set_seed
+from ..runtime import seeded
 from .inference import predict
 from .loop import fit
 
@@ -60,11 +60,11 @@ def cross_val_predict(
     out = None
     for k, (train_idx, test_idx) in enumerate(folds):
         fold_seed = None if seed is None else seed + k
-        if fold_seed is not None:
-            set_seed(
-                fold_seed
-            )  # the initial weights, too, are reproducible fold by fold
-        model = make_model()
+        if fold_seed is None:
+            model = make_model()
+        else:  # the initial weights, too, are named by the fold's seed
+            with seeded(fold_seed):
+                model = make_model()
         fit(
             model,
             (X[train_idx], y[train_idx]),

@@ -25,8 +25,9 @@ class History:
     ----------
     epochs : list of dict
         ``epoch`` (1-based), ``train_loss``, ``val_loss`` and ``val_metric`` (NaN when
-        absent), every scalar the step logged as ``train_<name>`` / ``val_<name>``, and
-        ``seconds``.
+        absent), every scalar the step logged as ``train_<name>`` / ``val_<name>``,
+        ``lr`` (the first parameter group's learning rate at the end of the epoch), the
+        columns ``on_epoch_end`` returned, and ``seconds``.
     device : str, e.g. "cpu", "cuda:0"
     precision : "bf16", "fp16" or "fp32" (``amp`` is True for the first two)
     stopped_early : bool, patience ran out

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..runtime import get_device, to_device
+from ..runtime import evaluating, get_device, model_device, to_device
 from .batches import ENCODE_FIRST, input_dtype, make_loader
 
 __all__ = ["predict"]
@@ -109,22 +109,16 @@ def predict(
         raise TypeError(
             f"predict: X is a {type(X).__name__} of strings; {ENCODE_FIRST}"
         )
-    first = next(iter(model.parameters()), None)
-    home = first.device if first is not None else torch.device("cpu")
-    device = get_device(device if device is not None else home)
+    device = get_device(device if device is not None else model_device(model))
     if isinstance(X, (np.ndarray, torch.Tensor)) or not hasattr(X, "__iter__"):
         x_dtype = input_dtype(model, X)
         X = make_loader(X, batch_size=batch_size, distributed=False, x_dtype=x_dtype)
     forward = forward or _default_forward(model)
-    was_training, outs = model.training, []
-    model.to(device).eval()
-    try:
-        with torch.no_grad():
-            for batch in X:
-                out = forward(model, to_device(batch, device, non_blocking=True))
-                outs.append(_to_cpu(out, activation))
-    finally:
-        model.train(was_training).to(home)
+    outs = []
+    with evaluating(model, device), torch.no_grad():
+        for batch in X:
+            out = forward(model, to_device(batch, device, non_blocking=True))
+            outs.append(_to_cpu(out, activation))
     if not outs:
         raise ValueError("predict: X yielded no batches")
     return _concat(outs)

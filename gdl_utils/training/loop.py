@@ -17,7 +17,11 @@ and stop early when the validation loss has not improved for ``patience`` epochs
 
 **Precision** (:func:`gdl_utils.runtime.resolve_precision`): bf16 autocast on CUDA
 devices that support it, fp16 autocast with a ``GradScaler`` on other CUDA devices,
-float32 on CPU and MPS; ``History.precision`` records it. **Output**: ``progress=None``
+float32 on CPU and MPS; ``History.precision`` records it. **Learning rate**:
+``lr_schedule(i)`` multiplies ``lr`` per batch or per epoch
+(:mod:`~gdl_utils.training.schedules`); the ``lr`` column of ``History`` records the
+rate at the end of each epoch. **Per-epoch hook**: ``on_epoch_end(model, row)`` returns
+extra columns (e.g. a validation identity). **Output**: ``progress=None``
 (default) prints one line per epoch if ``verbose``; ``True`` shows a tqdm bar on a
 terminal outside CI (plain lines otherwise, so executed notebooks store no bar updates);
 ``False`` is silent. **torchrun**: in a process group
@@ -41,11 +45,13 @@ import torch
 from torch import nn
 from torch.utils.data.distributed import DistributedSampler
 
-from ..runtime import autocast, get_device, resolve_precision, set_seed, to_device
+from ..runtime import get_device, resolve_precision, set_seed
 from . import distributed as dist
-from .batches import as_loader, batch_len, match_target
+from .batches import as_loader
 from .checkpoint import save_checkpoint
+from .epoch import _hook, _plain_step, _run_epoch, _validate
 from .history import History, epoch_reporter
+from .schedules import LearningRates
 
 __all__ = ["fit"]
 OPTIMIZERS = {
@@ -53,94 +59,6 @@ OPTIMIZERS = {
     "adam": (torch.optim.Adam, {}),
     "sgd": (torch.optim.SGD, {"momentum": 0.9}),
 }
-
-
-def _plain_step(loss_fn: Callable, sink: list | None = None) -> Callable:
-    """The plain path ``(x, y) -> loss_fn(model(x), target)``; ``sink`` keeps scores."""
-
-    def step(model, batch):
-        y, out = batch[1], model(batch[0])
-        if (
-            sink is not None
-        ):  # scores in the target's shape, e.g. (batch,) for (batch, 1)
-            score = out.float()
-            sink.append(
-                (y, score.reshape(y.shape) if y.numel() == out.numel() else score)
-            )
-        return loss_fn(out, match_target(y, out))
-
-    return step
-
-
-def _hook(model: nn.Module, name: str) -> Callable | None:
-    """``model.<name>(batch)`` as a ``step(model, batch)`` function, if it exists."""
-    method = getattr(model, name, None)
-    return None if method is None else (lambda _, batch: method(batch))
-
-
-def _loss_and_logs(result) -> tuple[torch.Tensor, dict]:
-    if isinstance(result, torch.Tensor) and result.dim() == 0:
-        return result, {}
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict):
-        return result
-    raise TypeError(
-        "fit: a step must return a scalar loss or (loss, logs), logs a dict of scalars;"
-        f" got {type(result).__name__}"
-        + (
-            f" of shape {tuple(result.shape)}"
-            if isinstance(result, torch.Tensor)
-            else ""
-        )
-    )
-
-
-def _run_epoch(
-    model, loader, compute, device, precision, opt=None, update=None
-) -> dict:
-    """Mean loss and logs over one pass of ``loader``; ``update(loss)`` trains."""
-    sums, count = {"loss": torch.zeros((), device=device)}, 0
-    context = autocast(device, precision)  # re-entered for every batch
-    for batch in loader:
-        batch = to_device(batch, device, non_blocking=True)
-        if opt is not None:
-            opt.zero_grad(set_to_none=True)
-        with context:
-            loss, logs = _loss_and_logs(compute(model, batch))
-        if update is not None:
-            update(loss)
-        n = batch_len(batch)
-        sums["loss"] += loss.detach().float() * n
-        for key, value in logs.items():
-            value = torch.as_tensor(value, device=device).detach().float()
-            sums[key] = sums.get(key, 0.0) + value * n
-        count += n
-    if count == 0:
-        raise ValueError(
-            "fit: a data set yielded no batches (a generator runs only once: pass a"
-            " list of batches or a DataLoader)"
-        )
-    not_scalar = [key for key, value in sums.items() if value.numel() != 1]
-    if not_scalar:
-        raise ValueError(f"fit: the step logged non-scalar values for {not_scalar}")
-    totals = torch.stack([v.reshape(()) for v in sums.values()])
-    if update is not None and dist.is_distributed():  # the mean over every shard
-        totals = dist.all_reduce_sum(torch.cat([totals, totals.new_tensor([count])]))
-        totals, count = totals[:-1], totals[-1].item()
-    return {key: value / count for key, value in zip(sums, totals.tolist())}
-
-
-def _validate(model, loader, step, loss_fn, metric, device, precision) -> dict:
-    """``val_loss``, ``val_<log>`` and ``val_metric`` of one pass in eval mode."""
-    model.eval()
-    sink: list = []
-    compute = step if metric is None else _plain_step(loss_fn, sink)
-    with torch.no_grad():
-        logs = _run_epoch(model, loader, compute, device, precision)
-    row = {"val_loss": logs.pop("loss")} | {f"val_{k}": v for k, v in logs.items()}
-    if metric is not None:
-        y, score = (torch.cat(parts).cpu().numpy() for parts in zip(*sink))
-        row["val_metric"] = float(metric(y, score))
-    return row
 
 
 def _optimizer(model: nn.Module, optimizer, lr: float, weight_decay: float):
@@ -153,6 +71,15 @@ def _optimizer(model: nn.Module, optimizer, lr: float, weight_decay: float):
         )
     cls, extra = OPTIMIZERS[optimizer]
     return cls(model.parameters(), lr=lr, weight_decay=weight_decay, **extra)
+
+
+def _extra_columns(on_epoch_end: Callable, model: nn.Module, row: dict) -> dict:
+    """``on_epoch_end(model, row)`` as new float columns of the epoch's row."""
+    extra = on_epoch_end(model, dict(row)) or {}
+    clash = sorted(set(extra) & (set(row) | {"seconds"}))
+    if clash:
+        raise ValueError(f"fit: on_epoch_end returned columns fit owns: {clash}")
+    return {key: float(value) for key, value in extra.items()}
 
 
 def fit(
@@ -176,6 +103,9 @@ def fit(
     clip_grad_norm: float | None = None,
     checkpoint=None,
     verbose: bool = True,
+    lr_schedule: Callable[[int], float] | None = None,
+    schedule_every: str = "batch",
+    on_epoch_end: Callable | None = None,
 ) -> History:
     """Train ``model`` in place; return its :class:`~gdl_utils.training.History`.
 
@@ -198,10 +128,19 @@ def fit(
     metric : plain path: ``metric(y_true, y_score) -> float`` on the validation set
         (numpy; raw outputs in the target's shape); a step returns it in its logs
         instead
-    seed : calls ``set_seed`` and fixes the shuffling (batch order and dropout)
+    seed : calls ``set_seed``: fixes batch order and dropout, not the initial weights
+        (build the model inside ``with runtime.seeded(seed):`` for those)
     clip_grad_norm : clip the global gradient norm to this value before each step
     checkpoint : path; rank 0 saves the best weights so far there (lowest val_loss, or
         train_loss without ``val``), with the epoch's row as metadata
+    lr_schedule : ``f(i) -> multiplier``: before optimiser step ``i`` (0-based, over
+        this call) every parameter group's rate is its rate at the start times
+        ``f(i)``; e.g. :func:`~gdl_utils.training.warmup_cosine`. The rates are
+        restored when ``fit`` returns
+    schedule_every : "batch" (``i`` counts steps) or "epoch" (``i`` is the 0-based
+        epoch; the rate is set before each epoch)
+    on_epoch_end : ``f(model, row) -> dict | None``, called on rank 0 after validation
+        with the model in eval mode; its scalars become extra ``History`` columns
 
     Losses and logs are averaged over batches weighted by their rows (first dimension).
 
@@ -242,9 +181,12 @@ def fit(
     if sync:
         dist.broadcast_parameters(model)
     opt = _optimizer(model, optimizer, lr, weight_decay)
+    rates = LearningRates(opt, lr_schedule, schedule_every)
     scaler = torch.amp.GradScaler("cuda") if precision == "fp16" else None
 
     def update(loss: torch.Tensor) -> None:
+        if rates.per_batch:
+            rates.batch()
         (scaler.scale(loss) if scaler else loss).backward()
         if sync:
             dist.average_gradients(model)
@@ -268,6 +210,8 @@ def fit(
             sampler.set_epoch(
                 epoch
             )  # a new shuffle each epoch, the same on every process
+        if rates.per_epoch:
+            rates.set(epoch - 1)
         model.train()
         logs = _run_epoch(model, train_loader, step, device, precision, opt, update)
         if not math.isfinite(logs["loss"]):
@@ -278,6 +222,9 @@ def fit(
         row |= {"val_metric": math.nan} | {f"train_{k}": v for k, v in logs.items()}
         if val is not None:
             row |= _validate(model, val, val_step, loss_fn, metric, device, precision)
+        row["lr"] = rates.lr
+        if on_epoch_end is not None and main:
+            row |= _extra_columns(on_epoch_end, net.eval(), row)
         row["seconds"] = time.perf_counter() - start
         history.epochs.append(row)
         report(row)
@@ -294,6 +241,7 @@ def fit(
                 history.stopped_early = True
                 break
     close()
+    rates.restore()
     if best_state is not None:
         net.load_state_dict(best_state)
     return history

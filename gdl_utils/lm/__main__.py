@@ -1,50 +1,47 @@
 """Pretrain a small causal (or masked) DNA language model on a genome.
 
-The same command runs on one CPU, one GPU, or several GPUs on several machines:
+The same command runs on one CPU, one GPU, or several GPUs on several machines, from a
+source checkout or a pip install:
 
-    python scripts/pretrain_lm.py --out runs/lm                      # one process
-    torchrun --standalone --nproc_per_node 4 scripts/pretrain_lm.py --out runs/lm
+    python -m gdl_utils.lm --out runs/lm                                 # one process
+    torchrun --standalone --nproc_per_node 4 -m gdl_utils.lm --out runs/lm
     torchrun --nnodes 2 --nproc_per_node 8 --rdzv_backend c10d \\
-        --rdzv_endpoint HOST:29500 --rdzv_id lm1 scripts/pretrain_lm.py --out runs/lm
+        --rdzv_endpoint HOST:29500 --rdzv_id lm1 -m gdl_utils.lm --out runs/lm
 
-Every process draws the same windows (one seed) and reads its own shard of each batch
-(``--batch-size`` is the global batch); ``DistributedDataParallel`` averages the
-gradients (NCCL on GPUs, Gloo on CPUs); ``fit`` picks bf16 autocast on GPUs that support
-it. Rank 0 alone prints, writes the checkpoint ``OUT/lm.pt`` (weights + config,
-``gdl_utils.training.load_model`` rebuilds it) and ``OUT/summary.json`` (settings,
-loss curve, held-out bits per base, tokens per second). ``--rank-files`` makes every
-rank write its final weights to ``OUT/rank<r>.pt`` (the test compares them).
+Every process builds the same model (``seeded(--seed)``), draws the same windows (one
+seed) and reads its own shard of each batch (``--batch-size`` is the global batch);
+``DistributedDataParallel`` averages the gradients (NCCL on GPUs, Gloo on CPUs); ``fit``
+picks bf16 autocast on GPUs that support it. Rank 0 alone prints, writes the checkpoint
+``OUT/lm.pt`` (weights + config, ``gdl_utils.training.load_model`` rebuilds it) and
+``OUT/summary.json`` (settings, loss curve, held-out bits per base, tokens per second).
+``--rank-files`` makes every rank write its final weights to ``OUT/rank<r>.pt`` (the
+test compares them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a source checkout
-
-from gdl_utils.dna.seqio import read_fasta  # noqa: E402
-from gdl_utils.lm.bits import causal_bits_per_base
-from gdl_utils.lm.markov import as_codes  # noqa: E402
-from gdl_utils.lm.pretrain import (  # noqa: E402
-    GenomeWindows,
-    causal_lm_batch,
-    lm_step,
-    region_mask,
-)
-from gdl_utils.models import MaskedLM, TransformerConfig  # noqa: E402
-from gdl_utils.training import distributed as dist
-from gdl_utils.training import fit, make_loader  # noqa: E402
+from ..dna import read_fasta
+from ..models import CausalLM, MaskedLM, TransformerConfig, lm_step
+from ..runtime import seeded
+from ..training import distributed as dist
+from ..training import fit, make_loader
+from .bits import causal_bits_per_base
+from .pretrain import GenomeWindows, causal_lm_batch, region_mask
+from .tokenizers import NucleotideTokenizer
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def _parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m gdl_utils.lm", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--fasta", type=Path, help="genome FASTA (default: E. coli K-12)")
     p.add_argument("--held-out", default="4000000:4050000", help="START:STOP (bp)")
@@ -63,21 +60,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def load_tokens(fasta: Path | None) -> np.ndarray:
+def _load_tokens(fasta: Path | None) -> np.ndarray:
     """Nucleotide token ids (base code + 4) of the genome's first record."""
     if fasta is None:
-        from gdl_utils.datasets.genomes import load_ecoli_genome
+        from ..datasets import load_ecoli_genome
 
         seq = load_ecoli_genome()
     else:
         seq = read_fasta(fasta)[0][1]
-    return as_codes(seq, f"{fasta or 'genome'}").astype(np.int64) + 4
+    return NucleotideTokenizer().encode(seq)
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None) -> dict:
+    """Pretrain with the command-line arguments ``argv``; the summary (rank 0) or {}.
+
+    Used in: no notebook directly (``python -m gdl_utils.lm``, which the pretraining
+    notebook runs, and its torchrun test).
+    """
+    args = _parse_args(argv)
     info = dist.init_distributed()
-    tokens = load_tokens(args.fasta)
+    tokens = _load_tokens(args.fasta)
     start, stop = (int(v) for v in args.held_out.split(":"))
     exclude = region_mask(len(tokens), [(start, stop)])
     windows = GenomeWindows(
@@ -92,21 +94,21 @@ def main(argv=None) -> dict:
             val["input_ids"], val["labels"], batch_size=256, distributed=False
         )
     ]
+    causal = args.objective == "causal"
     config = TransformerConfig(
         vocab_size=8, max_len=args.window, d_model=args.d_model,
-        n_heads=args.n_heads, n_layers=args.n_layers, dropout=0.0,
-        causal=args.objective == "causal",
+        n_heads=args.n_heads, n_layers=args.n_layers, dropout=0.0, causal=causal,
     )  # fmt: skip
-    torch.manual_seed(args.seed)  # the same initial weights on every process
-    model = MaskedLM(config).to(info.device)
+    with seeded(args.seed):  # the same initial weights on every process
+        model = (CausalLM if causal else MaskedLM)(config).to(info.device)
     net = model
     if dist.is_distributed():
         ids = [info.device.index] if info.device.type == "cuda" else None
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
     args.out.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
-    history = fit(
-        net, windows, val if args.objective == "causal" else None, step=lm_step,
+    history = fit(  # lm_step calls net(...): DDP sees the forward pass
+        net, windows, val if causal else None, step=lm_step,
         epochs=args.epochs, lr=args.lr, device=info.device, seed=args.seed,
         precision=args.precision, clip_grad_norm=1.0, checkpoint=args.out / "lm.pt",
     )  # fmt: skip
@@ -116,16 +118,17 @@ def main(argv=None) -> dict:
     summary = {}
     if dist.is_main_process():
         n_tokens = args.epochs * args.windows_per_epoch * args.window
+        frame = history.to_frame()
         summary = {
             "settings": {k: str(v) for k, v in vars(args).items()},
             "world_size": info.world_size,
             "device": str(info.device),
             "precision": history.precision,
-            "train_loss": history.to_frame()["train_loss"].tolist(),
-            "val_loss": history.to_frame()["val_loss"].tolist(),
+            "train_loss": frame["train_loss"].tolist(),
+            "val_loss": frame["val_loss"].tolist() if causal else [],
             "tokens_per_second": n_tokens / seconds,
         }
-        if args.objective == "causal":
+        if causal:
             summary["held_out_bits_per_base"] = causal_bits_per_base(
                 model, tokens[start:stop], window=args.window, device=info.device
             )
