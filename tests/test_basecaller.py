@@ -49,7 +49,9 @@ def toy_batches(rng, n_batches, batch_size=16, n_samples=120):
 
 
 def small():
-    return Basecaller(channels=(4, 16), kernels=(5, 9), strides=(1, 3), hidden=24)
+    return Basecaller(
+        conv_channels=(4, 16), kernel_sizes=(5, 9), strides=(1, 3), hidden=24
+    )
 
 
 def test_shapes_lengths_and_registry():
@@ -69,7 +71,7 @@ def test_shapes_lengths_and_registry():
     with pytest.raises(ValueError, match=r"\(batch, 1, n_samples\), got \(3, 1000\)"):
         model(torch.randn(3, 1000))
     with pytest.raises(ValueError, match="one entry per layer"):
-        Basecaller(channels=(4, 16), kernels=(5,), strides=(1, 5))
+        Basecaller(conv_channels=(4, 16), kernel_sizes=(5,), strides=(1, 5))
 
 
 def test_ctc_loss_and_gradients_are_finite_on_every_device(device):

@@ -162,7 +162,7 @@ FAMILIES = [
     Family(
         "Basecaller",
         lambda: models.Basecaller(
-            channels=(4, 8), kernels=(5, 9), strides=(1, 3), hidden=8
+            conv_channels=(4, 8), kernel_sizes=(5, 9), strides=(1, 3), hidden=8
         ),
         ctc_batches(),  # a list is used as it is: no shuffling; and no dropout
         random_in_fit=False,

@@ -68,6 +68,8 @@ def run_modisco(
     target_seqlet_fdr: float = 0.2,
     trim_threshold: float = 0.3,
     min_metacluster_size: int = 100,
+    trim_to_window_size: int = 30,
+    initial_flank_to_add: int = 10,
     name: str = "pattern",
 ) -> list[Motif]:
     """Motifs found by TF-MoDISco in a set of attribution maps.
@@ -83,6 +85,13 @@ def run_modisco(
         ``sliding_window_size``, ``flank_size``)
     max_seqlets, n_leiden_runs, target_seqlet_fdr, min_metacluster_size : passed on
         (modisco-lite's ``max_seqlets_per_metacluster`` and others)
+    trim_to_window_size, initial_flank_to_add : passed on (modisco-lite's defaults).
+        While clustering, each pattern is trimmed to the ``trim_to_window_size``
+        columns of highest information and widened by ``initial_flank_to_add`` on
+        both sides; a seqlet whose widened window runs past an end of its sequence
+        is dropped from the pattern. The defaults (50-bp patterns) suit long
+        sequences; on sequences of ~100 bp they drop many seqlets, so use patterns
+        well under half the sequence length (e.g. 20 and 5)
     trim_threshold : keep the columns between the first and last whose summed
         absolute contribution reaches this fraction of the pattern's largest
     name : prefix of the motif names (``pattern_0``, ... for positive patterns,
@@ -122,6 +131,8 @@ def run_modisco(
         n_leiden_runs=n_leiden_runs,
         target_seqlet_fdr=target_seqlet_fdr,
         min_metacluster_size=min_metacluster_size,
+        trim_to_window_size=check_int(trim_to_window_size, "trim_to_window_size", 1),
+        initial_flank_to_add=check_int(initial_flank_to_add, "initial_flank_to_add", 0),
     )
     motifs = []
     for prefix, patterns in ((name, pos), (f"neg_{name}", neg)):

@@ -26,8 +26,9 @@ class Basecaller(nn.Module):
 
     Parameters
     ----------
-    channels : output channels of each Conv1d (input: 1 channel of current)
-    kernels, strides : kernel size and stride of each Conv1d (total stride = product)
+    conv_channels : output channels of each Conv1d (input: 1 channel of current)
+    kernel_sizes, strides : kernel size and stride of each Conv1d (total stride =
+        product)
     hidden : GRU units per direction
     n_outputs : output classes, 5 = blank, A, C, G, T (blank is class 0)
 
@@ -39,20 +40,20 @@ class Basecaller(nn.Module):
 
     def __init__(
         self,
-        channels: tuple = (4, 16, 64),
-        kernels: tuple = (5, 5, 19),
+        conv_channels: tuple = (4, 16, 64),
+        kernel_sizes: tuple = (5, 5, 19),
         strides: tuple = (1, 1, 5),
         hidden: int = 64,
         n_outputs: int = 5,
     ):
         super().__init__()
-        if not len(channels) == len(kernels) == len(strides) > 0:
+        if not len(conv_channels) == len(kernel_sizes) == len(strides) > 0:
             raise ValueError(
-                f"Basecaller: channels, kernels and strides need one entry per layer,"
-                f" got {len(channels)}, {len(kernels)}, {len(strides)}"
+                "Basecaller: conv_channels, kernel_sizes and strides need one entry per"
+                f" layer, got {len(conv_channels)}, {len(kernel_sizes)}, {len(strides)}"
             )
         layers, c_in = [], 1
-        for c, k, s in zip(channels, kernels, strides):
+        for c, k, s in zip(conv_channels, kernel_sizes, strides):
             layers += [nn.Conv1d(c_in, c, k, stride=s, padding=k // 2), nn.SiLU()]
             c_in = c
         self.conv = nn.Sequential(*layers)
@@ -91,6 +92,7 @@ class Basecaller(nn.Module):
         targets (batch, S) int64 codes 1..4 padded with 0; lengths (batch,) in samples
         and bases.
         """
+        # by name (batch.signal, ...: a CTCBatch), or a plain tuple in that order
         signal, targets, n_samples, target_lengths = _ctc_fields(batch)
         log_probs = self.log_probs(signal).transpose(0, 1)  # (steps, batch, classes)
         steps = self.output_lengths(n_samples).to(log_probs.device)

@@ -7,11 +7,12 @@ and stop early when the validation loss has not improved for ``patience`` epochs
 
 1. ``step(model, batch)`` if given, else ``model.training_step(batch)`` if the model has
    one. The batch may be anything :func:`gdl_utils.runtime.to_device` can move: a tuple,
-   a dict, a graph, CTC's ``(signal, targets, input_lengths, target_lengths)``. The step
-   returns the loss, or ``(loss, logs)`` with ``logs`` a dict of scalars (for a VAE
-   ``{"recon": ..., "kl": ...}``) that ``History`` records as ``train_recon``,
-   ``val_recon``, ... The validation set goes through the same function (or a model's
-   ``validation_step``) under ``model.eval()`` and ``torch.no_grad()``.
+   a named tuple (CTC's ``CTCBatch(signal, targets, input_lengths, target_lengths)``),
+   a dict, a graph. The step returns the loss, or ``(loss, logs)`` with ``logs`` a dict
+   of scalars (for a VAE ``{"recon": ..., "kl": ...}``) that ``History`` records as
+   ``train_recon``, ``val_recon``, ... The validation set goes through the same
+   function (or a model's ``validation_step``) under ``model.eval()`` and
+   ``torch.no_grad()``.
 2. Otherwise the plain path: batches ``(x, y)``, loss ``loss_fn(model(x), target)`` with
    the target rule of :func:`~gdl_utils.training.batches.match_target`.
 
