@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdl_utils.lm.markov import MarkovModel, as_codes, markov_bits_per_base
+from gdl_utils.lm.markov import MarkovModel, _as_codes, markov_bits_per_base
 
 
 def test_uniform_sequence_costs_two_bits(rng):
@@ -50,7 +50,7 @@ def test_errors():
     with pytest.raises(ValueError, match="'N' at position 2"):
         MarkovModel(1).fit("ACNT")
     with pytest.raises(ValueError, match="code 4 at position 1"):
-        as_codes(np.array([0, 4, 1]))
+        _as_codes(np.array([0, 4, 1]))
     with pytest.raises(ValueError, match="call fit"):
         MarkovModel(1).bits_per_base("ACGT")
     with pytest.raises(ValueError, match="order must be <= 12"):

@@ -15,7 +15,6 @@ from .bits import (
 from .markov import (
     MAX_ORDER,
     MarkovModel,
-    as_codes,
     markov_bits_per_base,
 )
 from .pretrain import (
@@ -47,7 +46,6 @@ __all__ = [
     "N_SPECIAL",
     "NucleotideTokenizer",
     "SPECIAL_TOKENS",
-    "as_codes",
     "causal_bits_per_base",
     "causal_lm_batch",
     "causal_log2_probs",

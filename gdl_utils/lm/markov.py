@@ -17,17 +17,15 @@ import numpy as np
 
 from .._util import check_int, codes
 
-__all__ = ["MarkovModel", "markov_bits_per_base", "as_codes"]
+__all__ = ["MarkovModel", "markov_bits_per_base"]
 
 MAX_ORDER = 12
 
 
-def as_codes(seq, name: str = "sequence") -> np.ndarray:
-    """(L,) uint8 codes 0..3 of a DNA string or a code array; ``ValueError`` naming a
-    non-ACGT character (or code) and its position.
-
-    Used in: chapter 7.
-    """
+def _as_codes(seq, name: str = "sequence") -> np.ndarray:
+    """(L,) uint8 codes 0..3 of a DNA string (through ``_util.codes``, the one DNA ->
+    integer converter) or a checked code array; ``ValueError`` naming a non-ACGT
+    character (or code) and its position."""
     if isinstance(seq, str):
         return codes(seq, strict=True, name=name)
     c = np.asarray(seq)
@@ -87,7 +85,7 @@ class MarkovModel:
         seqs = [seqs] if single else list(seqs)
         counts = np.zeros(4 ** (self.order + 1), dtype=np.int64)
         for r, s in enumerate(seqs):
-            c = as_codes(s, f"MarkovModel.fit: sequence {r}")
+            c = _as_codes(s, f"MarkovModel.fit: sequence {r}")
             if len(c) > self.order:
                 cells = _contexts(c, self.order) * 4 + c[self.order :]
                 counts += np.bincount(cells, minlength=counts.size)
@@ -110,7 +108,7 @@ class MarkovModel:
     def _context_of(self, seq, start):
         if self.counts is None:
             raise ValueError("MarkovModel: call fit() before scoring")
-        c = as_codes(seq, "MarkovModel: sequence")
+        c = _as_codes(seq, "MarkovModel: sequence")
         start = self.order if start is None else check_int(start, "start", minimum=0)
         if start < self.order:
             raise ValueError(
