@@ -124,15 +124,18 @@ def check_fraction(value, name: str) -> float:
     return value
 
 
-def codes(s: str, *, strict: bool = False, name: str = "sequence") -> np.ndarray:
+def codes(
+    s: str, *, strict: bool = False, name: str = "sequence", offset: int = 0
+) -> np.ndarray:
     """(L,) uint8 codes of a string: 0..3 for A, C, G, T (either case), 4 for anything
     else.
 
     With ``strict=True`` any other character raises ``ValueError`` naming it and its
-    0-based position.
+    0-based position (plus ``offset``: ``s`` is a piece of a longer sequence starting
+    there).
 
     Used in: sequence (k-mer counts, GC, count_mutations), attribution (mutation
-    effects).
+    effects), lm tokenizers (in blocks).
     """
     if not isinstance(s, str):
         raise TypeError(f"{name} must be a str, got {type(s).__name__}")
@@ -140,8 +143,8 @@ def codes(s: str, *, strict: bool = False, name: str = "sequence") -> np.ndarray
     if strict and (out == 4).any():
         pos = int(np.argmax(out == 4))
         raise ValueError(
-            f"{name}: invalid character {s[pos]!r} at position {pos} (expected A, C, "
-            f"G, T)"
+            f"{name}: invalid character {s[pos]!r} at position {pos + offset}"
+            " (expected A, C, G, T)"
         )
     return out
 
@@ -179,3 +182,91 @@ def code_matrix(seqs, name: str = "sequences") -> np.ndarray:
             f"allowed)"
         )
     return out
+
+
+def check_ctc_labels(
+    targets,
+    target_lengths,
+    steps,
+    *,
+    name: str,
+    batch: str = "batch",
+    n_labels: int = 4,
+    n_samples=None,
+    rows=None,
+    hint: str = "",
+) -> None:
+    """Raise ``ValueError`` unless every label of a CTC batch has codes ``1..n_labels``
+    and fits in its output steps: one step per base, and one more between two equal
+    neighbours (a blank must separate them), so ``steps >= length + repeats``.
+
+    Parameters
+    ----------
+    targets : (B, S) integer codes padded with 0, or (sum(target_lengths),) the
+        concatenated labels (both layouts of ``nn.CTCLoss``)
+    target_lengths : (B,) integer bases per row
+    steps : (B,) integer output steps per row
+    name, batch : where the batch is, for the message (``"ctc_batches"``,
+        ``"batch 3,"``)
+    n_samples : (B,) samples per row, optional, named in the message
+    rows : callable ``i -> str`` describing row ``i`` (e.g. its chunk), optional
+    hint : appended to a message about steps (what to do)
+
+    Used in: the CTC checks of basecalling (``ctc_batches``) and the basecaller.
+    """
+    steps = as_numpy(steps).astype(np.int64).reshape(-1)
+    lengths, targets = as_numpy(target_lengths), as_numpy(targets)
+    if lengths.shape != steps.shape or lengths.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name}: target_lengths: expected shape {steps.shape} integers (one per"
+            f" row), got shape {lengths.shape} {lengths.dtype}"
+        )
+    if targets.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name}: targets: expected integer codes, got {targets.dtype}"
+        )
+    lengths = lengths.astype(np.int64)
+    if targets.ndim == 1 and (lengths >= 0).all() and lengths.sum() == len(targets):
+        padded = np.zeros((len(lengths), max(1, lengths.max(initial=0))), np.int64)
+        ends = np.cumsum(lengths)
+        for i, (end, n) in enumerate(zip(ends, lengths)):
+            padded[i, :n] = targets[end - n : end]
+        targets = padded
+    if targets.ndim != 2 or len(targets) != len(steps):
+        raise ValueError(
+            f"{name}: targets: expected ({batch.split(',')[0]}, S) = ({len(steps)}, S)"
+            f" codes padded with 0, or the {int(lengths.sum())} concatenated codes,"
+            f" got shape {targets.shape}"
+        )
+    width = targets.shape[1]
+    bad = np.flatnonzero((lengths < 0) | (lengths > width))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{name}: target_lengths: row {i} is {lengths[i]}, more than the {width}"
+            f" target columns (expected 0..{width})"
+        )
+    where = (lambda i: "") if rows is None else (lambda i: f" ({rows(i)})")
+    inside = np.arange(width) < lengths[:, None]
+    wrong = inside & ((targets < 1) | (targets > n_labels))
+    if wrong.any():
+        i, j = map(int, np.argwhere(wrong)[0])
+        raise ValueError(
+            f"{name}: {batch} row {i}{where(i)} has code {targets[i, j]} at position"
+            f" {j}; expected 1..{n_labels} (A, C, G, T; 0 is the blank and pads rows)"
+        )
+    repeats = ((targets[:, 1:] == targets[:, :-1]) & inside[:, 1:]).sum(1)
+    need = lengths + repeats
+    short = np.flatnonzero(need > steps)
+    if short.size:
+        i = int(short[0])
+        have = f"only {steps[i]}"
+        if n_samples is not None:
+            n = int(as_numpy(n_samples).reshape(-1)[i])
+            have = f"its {n} samples give {steps[i]}"
+        raise ValueError(
+            f"{name}: {batch} row {i}{where(i)} has {lengths[i]} bases and"
+            f" {repeats[i]} repeat{'' if repeats[i] == 1 else 's'}, so CTC needs at"
+            f" least {need[i]} output steps (one per base, one more between equal"
+            f" neighbours), but {have}{hint}"
+        )

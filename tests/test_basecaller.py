@@ -153,3 +153,78 @@ def test_fit_and_predict_keep_ctc_batches_named(device):
     fit(model, batches, batches, step=step, epochs=1, device=device, verbose=False)
     assert seen == [CTCBatch] * 4  # two training and two validation batches
     assert predict(model, batches).shape == (32, 40, 5)
+
+
+def ctc_batch(labels, n_samples, lengths=None):
+    """(signal, targets, input_lengths, target_lengths) of given label rows."""
+    width = max(len(x) for x in labels)
+    targets = torch.tensor([list(x) + [0] * (width - len(x)) for x in labels])
+    n = torch.full((len(labels),), n_samples)
+    lengths = torch.tensor([len(x) for x in labels] if lengths is None else lengths)
+    return (torch.randn(len(labels), 1, n_samples), targets, n, lengths)
+
+
+def test_training_step_refuses_alignments_that_cannot_exist():
+    """10 output steps cannot hold 40 bases; CTC's zero_infinity made that loss 0."""
+    model = small()  # stride 3: 30 samples -> 10 steps
+    batch = ctc_batch([[1, 2], [1, 2, 3, 4] * 10], 30)
+    with pytest.raises(
+        ValueError,
+        match=r"Basecaller\.training_step: batch row 1 has 40 bases and 0 repeats, so"
+        r" CTC needs at least 40 output steps .*, but its 30 samples give 10;",
+    ):
+        model.training_step(batch)
+    # repeated neighbours need a blank between them: 6 bases, 5 repeats > 10 steps
+    with pytest.raises(ValueError, match=r"row 0 has 6 bases and 5 repeats.*11"):
+        model.training_step(ctc_batch([[2] * 6], 30))
+    assert torch.isfinite(model.training_step(ctc_batch([[2] * 5], 30)))  # 9 steps
+    # fit used to report train_loss 0.0 on such batches
+    with pytest.raises(ValueError, match="at least 40 output steps"):
+        fit(model, [batch], epochs=2, device="cpu", verbose=False)
+
+
+@pytest.mark.parametrize(
+    "labels, lengths, expected",
+    [
+        ([[1, 2, 5, 3]], None, r"row 0 has code 5 at position 2; expected 1\.\.4"),
+        ([[1, 2], [1, 0, 3]], None, r"row 1 has code 0 at position 1; expected 1\.\.4"),
+        ([[1, -1, 3]], None, r"row 0 has code -1 at position 1"),
+        ([[1, 2, 3]], [4], r"target_lengths: row 0 is 4, more than the 3 target"),
+        ([[1, 2, 3]], [-1], r"target_lengths: row 0 is -1"),
+    ],
+)
+def test_training_step_refuses_invalid_labels(labels, lengths, expected):
+    model = small()
+    with pytest.raises(ValueError, match="Basecaller.training_step: .*" + expected):
+        model.training_step(ctc_batch(labels, 60, lengths))
+
+
+def test_training_step_checks_the_batch_shapes():
+    model = small()
+    signal, targets, n, lengths = ctc_batch([[1, 2], [3, 4]], 60)
+    bad = {
+        "input_lengths: row 1 is 61 samples, outside 1..60": (
+            signal, targets, torch.tensor([60, 61]), lengths),
+        r"input_lengths: row 0 is 0 samples": (
+            signal, targets, torch.tensor([0, 60]), lengths),
+        r"target_lengths: expected shape \(2,\) .*, got shape \(3,\)": (
+            signal, targets, n, torch.tensor([2, 2, 2])),
+        r"targets: expected \(batch, S\) = \(2, S\)": (
+            signal, targets[:1], n, lengths),
+    }  # fmt: skip
+    for expected, batch in bad.items():
+        with pytest.raises(ValueError, match="Basecaller.training_step: .*" + expected):
+            model.training_step(batch)
+
+
+def test_zero_samples_name_the_shape_and_the_minimum():
+    """Every convolution pads kernel_size // 2 each side: one sample gives one step."""
+    model = Basecaller()
+    with pytest.raises(
+        ValueError,
+        match=r"Basecaller: signal of shape \(2, 1, 0\) has 0 samples; expected at"
+        r" least 1",
+    ):
+        model(torch.zeros(2, 1, 0))
+    assert model(torch.zeros(2, 1, 1)).shape == (2, 1, 5)
+    assert model.output_lengths(torch.tensor([1])).tolist() == [1]

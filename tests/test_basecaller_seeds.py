@@ -14,6 +14,7 @@ import pathlib
 
 import numpy as np
 import pytest
+import torch
 from shared_data import MIRRORS, needs_mirror
 
 from gdl_utils.basecalling import ctc
@@ -80,10 +81,12 @@ def split(tmp_path_factory):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_basecaller_meets_the_target_at_other_seeds(split, seed):
     train, val, test = split
-    train_batches = ctc_batches(train, KNOBS["BATCH_SIZE"], seed=seed)
-    val_batches, test_batches = ctc_batches(val, 128), ctc_batches(test, 128)
     set_seed(seed)
     model = Basecaller(hidden=KNOBS["HIDDEN"])
+    steps = int(model.output_lengths(torch.tensor(KNOBS["CHUNK_LEN"])))
+    train, val = (c.subset(c.ctc_steps() <= steps) for c in (train, val))  # as 04c
+    train_batches = ctc_batches(train, KNOBS["BATCH_SIZE"], seed=seed)
+    val_batches, test_batches = ctc_batches(val, 128), ctc_batches(test, 128)
     lrs = KNOBS["EPOCH_LRS"]  # the notebook's fit call, without its on_epoch_end
     fit(model, train_batches, val_batches, optimizer="adam", lr=lrs[0],
         lr_schedule=lambda epoch: lrs[epoch] / lrs[0], schedule_every="epoch",

@@ -233,3 +233,128 @@ def test_bad_checkpoints_name_the_file(name, match, tmp_path):
     if name not in ("unknown_class", "bad_args"):  # those only matter for rebuilding
         with pytest.raises(ValueError, match=rf"load_checkpoint: .*{name}\.pt"):
             load_checkpoint(DeepBind(n_filters=2, kernel_size=3), path)
+
+
+# ------------------------------------------ issue 24: checkpoints that trust their args
+@pytest.fixture
+def no_big_tensors(monkeypatch):
+    """Fail if anything allocates a tensor of more than 10**6 elements off the meta
+    device (what load_model did for a 3.6-kB file asking for hidden=2e9)."""
+    real = torch.empty
+
+    def guarded(*size, **kwargs):
+        shape = size[0] if len(size) == 1 and not isinstance(size[0], int) else size
+        n = int(np.prod([int(s) for s in shape], dtype=np.float64))
+        where = real(0, device=kwargs.get("device")).device.type
+        if n > 10**6 and where != "meta":
+            raise AssertionError(f"allocated a {where} tensor of {n} elements")
+        return real(*size, **kwargs)
+
+    monkeypatch.setattr(torch, "empty", guarded)
+
+
+def _tampered(path, out, **changes):
+    """A copy of checkpoint ``path`` with some of its entries replaced (the digest
+    kept)."""
+    obj = torch.load(path, weights_only=True)
+    torch.save({**obj, **changes}, out)
+    return out
+
+
+def test_huge_stored_arguments_are_refused_before_building(tmp_path, no_big_tensors):
+    model = DeepBind(n_filters=2, kernel_size=3, hidden=4)
+    good = save_checkpoint(model, tmp_path / "good.pt")
+    assert good.stat().st_size < 10_000
+    config = model_config(model)
+    config["args"]["hidden"] = 2_000_000_000
+    path = _tampered(good, tmp_path / "huge.pt", model_config=json.dumps(config))
+    with pytest.raises(
+        ValueError, match=r"huge\.pt.*DeepBind argument hidden=2000000000 is larger"
+    ):
+        load_model(path)
+    # a consistent file (digest recomputed on saving) whose arguments do not make the
+    # stored weights: refused by comparing shapes on the meta device, never built
+    model.model_args["hidden"] = 60_000
+    path = save_checkpoint(model, tmp_path / "forged.pt")
+    with pytest.raises(
+        ValueError, match=r"forged\.pt .*shape mismatch.*checkpoint \(4, 2\) vs model"
+    ):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ({"hidden": 2e9}, r"hidden=2000000000\.0 must be int"),
+        ({"hidden": "32"}, r"hidden='32' must be int"),
+        ({"hidden": True}, r"hidden=True must be int"),
+        ({"global_pool": 1}, r"global_pool=1 must be str"),
+        ({"dropout": float("nan")}, r"dropout=nan must be a finite"),
+        ({"colour": 1}, r"unknown argument 'colour'; DeepBind takes .*n_filters"),
+    ],
+)
+def test_build_model_checks_stored_arguments_against_the_signature(args, match):
+    config = model_config(DeepBind(n_filters=2, kernel_size=3))
+    config["args"].update(args)
+    with pytest.raises(
+        ValueError, match=rf"build_model: cannot build DeepBind.*{match}"
+    ):
+        build_model(config)
+
+
+def test_build_model_checks_sequences_and_required_arguments():
+    config = model_config(
+        MultiTaskCNN(2, conv_channels=(4,), kernel_sizes=5, pool_sizes=0)
+    )
+    config["args"]["conv_channels"] = ["4"]
+    with pytest.raises(ValueError, match=r"conv_channels=\['4'\] must be"):
+        build_model(config)
+    del config["args"]["n_outputs"]
+    config["args"]["conv_channels"] = [4]
+    with pytest.raises(ValueError, match=r"missing required argument 'n_outputs'"):
+        build_model(config)
+
+
+def test_deeply_nested_configs_are_value_errors(tmp_path):
+    deep = {"class": "DeepBind", "args": {}}
+    for _ in range(3000):
+        deep = {"class": "RCAveraged", "args": {"model": {"__model__": deep}}}
+    with pytest.raises(ValueError, match="build_model: the config is nested deeper"):
+        build_model(deep)
+    good = save_checkpoint(DeepBind(n_filters=2, kernel_size=3), tmp_path / "good.pt")
+    n = 100_000
+    text = '{"class": "RCAveraged", "args": {"model": {"__model__": ' * n
+    text += '{"class": "DeepBind", "args": {}}' + "}}}}" * n
+    path = _tampered(good, tmp_path / "deep.pt", model_config=text)
+    with pytest.raises(ValueError, match=r"deep\.pt .*model_config.*nested too deep"):
+        load_model(path)
+
+
+def test_edits_that_keep_the_weight_shapes_are_detected(tmp_path):
+    """global_pool max -> avg keeps every shape; the digest over class, arguments,
+    metadata and weights catches it (and any other edit after saving)."""
+    model = DeepBind(n_filters=2, kernel_size=3, global_pool="max")
+    good = save_checkpoint(model, tmp_path / "good.pt", epoch=3)
+    config = model_config(model)
+    config["args"]["global_pool"] = "avg"
+    avg = _tampered(good, tmp_path / "avg.pt", model_config=json.dumps(config))
+    with pytest.raises(ValueError, match=r"avg\.pt .*sha256 .* does not match"):
+        load_model(avg)
+    state = torch.load(good, weights_only=True)["state_dict"]
+    state = {k: v + 1 if k == "conv.bias" else v for k, v in state.items()}
+    edited = _tampered(good, tmp_path / "weights.pt", state_dict=state)
+    meta = _tampered(good, tmp_path / "meta.pt", metadata='{"epoch": 9}')
+    for path in (edited, meta):
+        with pytest.raises(ValueError, match="sha256 .* does not match"):
+            load_model(path)
+        with pytest.raises(ValueError, match=r"load_checkpoint: .*sha256"):
+            load_checkpoint(DeepBind(n_filters=2, kernel_size=3), path)
+    obj = torch.load(good, weights_only=True)
+    unsigned = tmp_path / "unsigned.pt"
+    torch.save({k: v for k, v in obj.items() if k != "sha256"}, unsigned)
+    with pytest.raises(ValueError, match=r"unsigned\.pt has no sha256 digest"):
+        load_model(unsigned)  # the stored arguments are trusted only with a digest
+    assert load_checkpoint(DeepBind(n_filters=2, kernel_size=3), unsigned) == {
+        "epoch": 3
+    }
+    assert load_model(good).checkpoint_metadata == {"epoch": 3}

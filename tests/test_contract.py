@@ -392,3 +392,62 @@ def test_model_hooks_and_explicit_step_precedence():
         verbose=False,
     )
     assert model.calls == []  # an explicit step wins over both hooks
+
+
+# --------------------------------------------------- issue 24: losses that cannot train
+class FrozenStep(nn.Module):
+    """A training_step that returns a loss cut from the graph."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+
+    def training_step(self, batch):
+        return self.linear(batch[0]).mean().detach()
+
+
+def detached_step(model, batch):
+    return model(batch[0]).mean().detach()
+
+
+def test_a_detached_or_integer_loss_names_the_step():
+    batches = [(torch.ones(4, 3), torch.zeros(4)), (torch.ones(2, 3), torch.zeros(2))]
+    kw = dict(epochs=1, device="cpu", verbose=False)
+    with pytest.raises(
+        TypeError,
+        match=r"step=detached_step returned a loss that does not require grad"
+        r".*train batch 0 of epoch 1",
+    ):
+        fit(nn.Linear(3, 1), batches, step=detached_step, **kw)
+    with pytest.raises(TypeError, match=r"FrozenStep.training_step returned a loss"):
+        fit(FrozenStep(), batches, **kw)
+    with pytest.raises(
+        TypeError, match=r"step=.*lambda.* returned an integer loss \(torch.int64\)"
+    ):
+        fit(nn.Linear(3, 1), batches, step=lambda m, b: torch.tensor(3), **kw)
+    with pytest.raises(TypeError, match=r"returned an integer loss.*val batch 0"):
+        fit(  # a validation step needs no gradient, but an integer mean is wrong too
+            nn.Linear(3, 1),
+            batches,
+            batches,
+            step=lambda m, b: m(b[0]).mean() if m.training else torch.tensor(1),
+            **kw,
+        )
+
+
+@pytest.mark.parametrize("loss_fn", [nn.CrossEntropyLoss(), nn.NLLLoss()])
+@pytest.mark.parametrize("bad", [3, -2])
+def test_cross_entropy_target_out_of_range_names_the_batch(loss_fn, bad):
+    """A class index >= n_outputs used to raise torch's raw 'Target 3 is out of bounds'
+    (a device-side assert on CUDA)."""
+    X = torch.randn(8, 3)
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, bad])
+    batches = [(X[:4], y[:4]), (X[4:], y[4:])]
+    kw = dict(loss_fn=loss_fn, epochs=1, device="cpu", verbose=False)
+    where = r"train batch 1 of epoch 1: .*target " + str(bad)
+    with pytest.raises(ValueError, match=where + r".*3 classes.*\[0, 2\]"):
+        fit(nn.Linear(3, 3), batches, **kw)
+    with pytest.raises(ValueError, match=r"train batch 0 of epoch 1: .*3 classes"):
+        fit(nn.Linear(3, 3), (X.numpy(), y.numpy()), batch_size=8, **kw)
+    ignored = [(X, torch.tensor([0, 1, 2, -100, 1, 2, 0, 1]))]  # ignore_index is fine
+    fit(nn.Linear(3, 3), ignored, ignored, **kw)

@@ -143,3 +143,57 @@ def test_ctc_batches_round_trip_by_name():
     order = np.random.default_rng(3).permutation(5)
     assert decoded == [seqs[i] for i in order]
     assert np.array_equal(torch.cat(signal).numpy(), chunks.signal[order])
+
+
+def toy_chunks(seqs, n_samples):
+    """Chunks of ``n_samples`` zeros with the given labels, reads r0, r1, ..."""
+    n = len(seqs)
+    return Chunks(
+        np.zeros((n, n_samples), np.float32),
+        list(seqs),
+        np.arange(n) * 100,
+        np.arange(n) * 100 + np.array([len(s) for s in seqs]),
+        np.array(["+"] * n),
+        np.array([f"r{i}" for i in range(n)]),
+    )
+
+
+def test_ctc_batches_refuse_labels_no_alignment_can_fit():
+    """CTC needs one step per base and one more per repeated neighbour."""
+    chunks = toy_chunks(["ACG", "ACGT" * 10, "AC"], 10)  # 40 bases in 10 samples
+    with pytest.raises(
+        ValueError,
+        match=r"ctc_batches: batch 0, row 1 \(chunk 1, read r1, reference 100-140\)"
+        r" has 40 bases and 0 repeats, .*at least 40 output steps .*, but only 10 ",
+    ):
+        ctc_batches(chunks, 2)
+    with pytest.raises(ValueError, match=r"batch 1, row 0 \(chunk 1, read r1"):
+        ctc_batches(chunks, 1, seed=None)
+    # repeats: "AAC" needs A blank A C = 4 steps
+    ok = toy_chunks(["AAC", "ACG"], 10)
+    assert len(ctc_batches(ok, 2, output_steps=4)) == 1
+    with pytest.raises(ValueError, match=r"row 0 \(chunk 0.*3 bases and 1 repeat"):
+        ctc_batches(ok, 2, output_steps=3)
+    assert ok.ctc_steps().tolist() == [4, 3]
+    with pytest.raises(ValueError, match="output_steps must be an integer >= 1"):
+        ctc_batches(ok, 2, output_steps=0)
+
+
+def test_decoders_refuse_nan_rows_naming_the_row():
+    lp = one_hot_path([1, 1, 0, 2, 3, 4])
+    lp[3, 2] = np.nan
+    for decode in (ctc.greedy_decode, ctc.beam_decode):
+        with pytest.raises(ValueError, match=r"row 3 \(output step 3\).*NaN"):
+            decode(lp)
+    with pytest.raises(ValueError, match=r"greedy_decode: .*row 0"):
+        ctc.greedy_decode(torch.full((2, 5), float("nan")))
+
+
+def test_identity_compares_bases_in_either_case():
+    """Bases are bases: 'acgt' is the same read as 'ACGT' (as in one_hot)."""
+    assert ctc.identity("acgt", "ACGT") == 1.0
+    assert ctc.identity("ACGT", "acgt") == 1.0
+    assert ctc.alignment_counts("acga", "ACGT")["mismatch"] == 1
+    assert ctc.identities(["acGT"], ["ACgt"]).tolist() == [1.0]
+    ref = "ACGTTGCAAC" * 10
+    assert ctc.interval_identities(ref[10:60].lower(), ref, [(20, 40)])[0] == 1.0

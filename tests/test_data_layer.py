@@ -362,6 +362,43 @@ def test_unwritable_cache_names_gdl_data_dir(tmp_path, monkeypatch, failure):
     assert _listing(cache) == []
 
 
+def test_cache_entry_that_is_a_directory_is_named(tmp_path):
+    """Issue 24 §3: a folder where the cached file belongs gave a raw
+    IsADirectoryError naming only a temporary."""
+    cache, mirror = tmp_path / "cache", tmp_path / "mirror"
+    entry = _toy(mirror)
+    (cache / "toy.txt").mkdir(parents=True)
+    (cache / "toy.txt" / "notes").write_text("mine")
+    registry = {"toy": dict(entry, url="https://example.org/toy.txt")}
+    with pytest.raises(DataUnavailableError) as info:
+        fetch("toy", cache_dir=cache, mirror=mirror, offline=True, registry=registry)
+    msg = str(info.value)
+    assert f"{cache / 'toy.txt'} is a directory, not a file" in msg
+    assert "GDL_DATA_DIR" in msg and ".part" not in msg
+    assert _listing(cache) == ["toy.txt", "toy.txt/notes"]  # nothing deleted
+
+
+def test_file_too_large_for_the_cache_is_named(tmp_path, monkeypatch):
+    """Issue 24 §3: EFBIG (file larger than the file system or ``ulimit -f`` allow)
+    was a raw ``OSError: [Errno 27] File too large``."""
+    cache, mirror = tmp_path / "cache", tmp_path / "mirror"
+    entry = _toy(mirror)
+    registry = {"toy": dict(entry, url="https://example.org/toy.txt")}
+
+    def too_large(*args, **kwargs):
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(shutil, "copyfileobj", too_large)
+    with pytest.raises(DataUnavailableError) as info:
+        fetch("toy", cache_dir=cache, mirror=mirror, offline=True, registry=registry)
+    msg = str(info.value)
+    assert f"cannot write {cache / 'toy.txt'}" in msg and "File too large" in msg
+    assert "400 bytes needed" in msg and "GDL_DATA_DIR" in msg
+    assert "file size limit" in msg
+    monkeypatch.undo()
+    assert _listing(cache) == []
+
+
 def test_corrupt_mirror_copy_falls_back_to_url(tmp_path):
     mirror, origin, cache = tmp_path / "mirror", tmp_path / "origin", tmp_path / "cache"
     entry = _toy(origin)

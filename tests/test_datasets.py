@@ -15,6 +15,7 @@ from gdl_utils.datasets import (
     load_uci_promoters,
     load_uci_splice,
 )
+from gdl_utils.datasets.string_ppi import read_string_links
 from gdl_utils.datasets.uci import parse_uci_promoters, parse_uci_splice
 
 SPLICE_LINE = (
@@ -161,3 +162,70 @@ def test_ars1_library_and_wildtype_orientation():
     )  # mutagenised copies of the wild type, same strand
     with pytest.raises(ValueError, match="orientation"):
         load_ars1_wildtype(orientation="minus")
+
+
+# ------------------------------------------------------------------- STRING links
+
+
+def _string_rda(path, a, b, score):
+    """Write an ``.rda`` file like STRINGdb's ``interactions_example``."""
+    import pandas as pd
+    import rdata
+
+    df = pd.DataFrame(
+        {
+            "proteinA": pd.array(a, dtype="string"),
+            "proteinB": pd.array(b, dtype="string"),
+            "score": np.asarray(score, dtype=float),
+        }
+    )
+    rdata.write_rda(path, {"interactions_example": df})
+    return path
+
+
+def test_string_links_read_a_small_file(tmp_path):
+    path = _string_rda(
+        tmp_path / "links.rda", ["p1", "p2", "p3"], ["p2", "p3", "p1"], [0.9, 0.4, 1.0]
+    )
+    links = read_string_links(path)
+    assert list(links.proteins) == ["p1", "p2", "p3"]
+    assert links.edge_index.tolist() == [[0, 1, 2], [1, 2, 0]]
+    kept = read_string_links(path, min_score=0.9)
+    assert kept.score.tolist() == [0.9, 1.0] and kept.n_nodes == 3
+
+
+@pytest.mark.parametrize(
+    "column,ids,row,what",
+    [
+        ("proteinA", ["p1", None, "p3"], 2, "missing \\(NA\\)"),
+        ("proteinB", ["p2", "p3", ""], 3, "empty"),
+        ("proteinA", ["p1", "  ", "p3"], 2, "empty"),
+    ],
+)
+def test_string_links_refuse_missing_protein_ids(tmp_path, column, ids, row, what):
+    """Issue 24 §1: an NA id became the node '<NA>', an empty id the node ''."""
+    cols = {"proteinA": ["p1", "p2", "p3"], "proteinB": ["p2", "p3", "p1"]}
+    cols[column] = ids
+    path = _string_rda(
+        tmp_path / "na.rda", cols["proteinA"], cols["proteinB"], [0.5] * 3
+    )
+    with pytest.raises(ValueError, match=rf"na.rda: row {row}: {column} is {what}"):
+        read_string_links(path)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 2, -0.1, 1000, float("inf")])
+def test_string_links_refuse_a_min_score_outside_0_1(tmp_path, bad):
+    """Issue 24 §1: min_score=nan or 2 gave an empty graph without a word."""
+    path = _string_rda(tmp_path / "links.rda", ["p1", "p2"], ["p2", "p3"], [0.9, 0.4])
+    with pytest.raises(ValueError, match=r"min_score must lie in \[0, 1\]"):
+        read_string_links(path, min_score=bad)
+    with pytest.raises(TypeError, match="min_score"):
+        read_string_links(path, min_score="0.5")
+
+
+def test_string_links_refuse_a_filter_that_keeps_no_link(tmp_path):
+    path = _string_rda(tmp_path / "links.rda", ["p1", "p2"], ["p2", "p3"], [0.9, 0.4])
+    with pytest.raises(
+        ValueError, match=r"links.rda: no link has score >= 0.95 \(the highest is 0.9"
+    ):
+        read_string_links(path, min_score=0.95)

@@ -57,6 +57,42 @@ def test_missing_keys_are_named(tmp_path):
         read_h5ad_checked(tmp_path / "nolab.h5ad", layer="counts")
 
 
+@pytest.mark.parametrize("categorical", [False, True])
+def test_cells_without_a_label_are_named(tmp_path, categorical):
+    """Issue 24 §1: cells with no label (NaN, a missing category) were accepted."""
+    adata, _ = small_adata()
+    values = ["a", None, "b", "a", np.nan, "b"]
+    if categorical:  # a missing category is code -1
+        cats = pd.Index(["a", "b"], dtype=object)
+        labels = pd.Categorical(values, categories=cats)
+    else:
+        labels = pd.Series(values, index=adata.obs.index, dtype=object)
+    adata.obs["bulk_labels"] = labels
+    adata.write_h5ad(tmp_path / "nolabel.h5ad")
+    with pytest.raises(
+        ValueError,
+        match=r"nolabel.h5ad: 2 cells have no 'bulk_labels' \(NaN or empty\): c1, c4",
+    ):
+        read_h5ad_checked(tmp_path / "nolabel.h5ad")
+    data = read_h5ad_checked(tmp_path / "nolabel.h5ad", label_key=None)
+    assert data.X.shape == (6, 4)  # without a label column nothing is checked
+
+
+@pytest.mark.parametrize("layer", ["raw", "X"])
+def test_duplicated_gene_names_are_named(tmp_path, layer):
+    """Issue 24 §1: duplicated gene names were accepted."""
+    adata, _ = small_adata(with_raw=False)
+    adata.var_names = pd.Index(["g0", "g1", "g0", "g3"], dtype=object)
+    adata.raw = adata.copy()  # log-counts: non-negative
+    adata.write_h5ad(tmp_path / "dup.h5ad")
+    with pytest.raises(
+        ValueError,
+        match=rf"dup.h5ad \({layer}\): 1 gene names occur more than once:"
+        r" 'g0' \(columns 0, 2\)",
+    ):
+        read_h5ad_checked(tmp_path / "dup.h5ad", layer=layer)
+
+
 def test_not_an_h5ad_file(tmp_path):
     path = tmp_path / "cells.h5ad"
     path.write_text("cell,gene\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -243,3 +244,53 @@ def test_kmer_tokenize_properties(seq, k, stride):
     if stride == 1 and tokens:
         # overlapping tokens rebuild it
         assert tokens[0] + "".join(t[-1] for t in tokens[1:]) == seq.upper()
+
+
+def _peak_bytes(func):
+    """``func()`` and the peak bytes allocated while it ran (numpy reports its buffers
+    to tracemalloc)."""
+    tracemalloc.start()
+    try:
+        out = func()
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _dna(n: int, letters: bytes, seed: int) -> str:
+    """A random string of ``n`` characters drawn from ``letters``."""
+    idx = np.random.default_rng(seed).integers(0, len(letters), n)
+    return np.frombuffer(letters, np.uint8)[idx].tobytes().decode()
+
+
+def test_kmer_counts_of_a_long_record_allocate_a_few_mib():
+    """Issue 24 §4: kmer_counts(k=6) of 100 Mbp allocated 2.4 GiB (25 bytes per base)
+    for a 32 kB table; a record is now read in blocks of kmers.BLOCK windows."""
+    seq = _dna(6_000_000, b"ACGTacgtACGTN", seed=6)
+    counts, peak = _peak_bytes(lambda: kmer_counts(seq, 6))
+    assert peak <= 8 * 2**20, f"peak {peak / 2**20:.0f} MiB for 6 Mbp"
+    n_clean = sum(
+        kmer_counts(seq[i : i + 1_000_005], 6).sum()
+        for i in range(0, 6_000_000, 1_000_000)
+    )
+    assert counts.sum() == n_clean  # every window once, none lost at block borders
+    sparse, peak = _peak_bytes(lambda: kmer_counts(seq, 6, sparse=True))
+    assert peak <= 8 * 2**20 and (sparse.toarray()[0] == counts).all()
+
+
+@pytest.mark.parametrize("block", [1, 2, 5])
+def test_kmer_counts_in_small_blocks_match_one_block(monkeypatch, block):
+    rng = np.random.default_rng(block)
+    recs = ["".join(rng.choice(list("ACGTacgtNR"), n)) for n in (0, 3, 17, 60)]
+    recs += ["ACGU" * 9]
+    want = {
+        k: (kmer_counts(recs, k, rna=True), kmer_counts(recs, k, rna=True, sparse=True))
+        for k in (1, 2, 3, 5)
+    }
+    monkeypatch.setattr(kmers, "BLOCK", block)
+    for k, (dense, sparse) in want.items():
+        np.testing.assert_array_equal(kmer_counts(recs, k, rna=True), dense)
+        got = kmer_counts(recs, k, rna=True, sparse=True)
+        assert (got != sparse).nnz == 0
+    with pytest.raises(ValueError, match=r"'-' at position 40 of record 1"):
+        kmer_counts(["ACGT", "A" * 40 + "-"], 4)

@@ -8,10 +8,10 @@ import pytest
 import torch
 from shared_data import MIRROR, MIRRORS, needs_mirror
 
+from gdl_utils.basecalling.batches import ctc_batches
 from gdl_utils.basecalling.chunks import (
     assert_no_leakage,
     chunk_reads,
-    ctc_batches,
     cut_chunks,
     normalise_signal,
     region_split,
@@ -27,16 +27,33 @@ from gdl_utils.dna.strands import reverse_complement
 RESQUIGGLE = "Analyses/RawGenomeCorrected_000/BaseCalled_template"
 
 
-def write_fast5(path, bases="ACGTTGCA" * 50, per_base=10, drop=None, strand="+"):
-    """A minimal single-read FAST5 laid out like the lambda files."""
+def write_fast5(
+    path,
+    bases="ACGTTGCA" * 50,
+    per_base=10,
+    drop=None,
+    strand="+",
+    *,
+    signal=None,
+    starts=None,
+    align=None,
+    events_attrs=None,
+):
+    """A minimal single-read FAST5 laid out like the lambda files.
+
+    ``signal`` and ``starts`` replace the raw current and the events' starts;
+    ``align`` and ``events_attrs`` update the attributes (a value ``None`` deletes
+    one).
+    """
     n = len(bases)
     rng = np.random.default_rng(0)
-    signal = rng.integers(300, 700, size=n * per_base + 200).astype(np.int16)
+    if signal is None:
+        signal = rng.integers(300, 700, size=n * per_base + 200).astype(np.int16)
     events = np.zeros(
         n,
         dtype=[("start", "<u4"), ("length", "<u4"), ("base", "S1")],
     )
-    events["start"] = np.arange(n) * per_base
+    events["start"] = np.arange(n) * per_base if starts is None else starts
     events["length"] = per_base
     events["base"] = [b.encode() for b in bases]
     with h5py.File(path, "w") as h5:
@@ -46,10 +63,12 @@ def write_fast5(path, bases="ACGTTGCA" * 50, per_base=10, drop=None, strand="+")
         if drop != "resquiggle":
             group = h5.create_group(RESQUIGGLE)
             ev = group.create_dataset("Events", data=events)
-            ev.attrs["read_start_rel_to_raw"] = 100
-            align = group.create_group("Alignment")
-            align.attrs.update(
-                mapped_start=1000, mapped_end=1000 + n, mapped_strand=strand
+            attrs = {"read_start_rel_to_raw": 100, **(events_attrs or {})}
+            ev.attrs.update({k: v for k, v in attrs.items() if v is not None})
+            attrs = dict(mapped_start=1000, mapped_end=1000 + n, mapped_strand=strand)
+            attrs.update(align or {})
+            group.create_group("Alignment").attrs.update(
+                {k: v for k, v in attrs.items() if v is not None}
             )
         if drop != "fastq":
             fq = f"@read-7\n{bases}\n+\n{'5' * n}\n"
@@ -71,6 +90,83 @@ def test_read_fast5_of_a_written_file(tmp_path):
 def test_fast5_without_expected_groups_names_file_and_read(tmp_path, drop):
     path = write_fast5(tmp_path / "bad.fast5", drop=drop)
     with pytest.raises(ValueError, match=r"bad\.fast5 \(read read-7\): no "):
+        read_fast5(path)
+
+
+def test_fast5_events_out_of_order_are_refused(tmp_path):
+    """Starts must follow the signal: a swapped pair would mislabel chunks."""
+    starts = np.arange(400) * 10
+    starts[[5, 6]] = starts[[6, 5]]
+    path = write_fast5(tmp_path / "order.fast5", starts=starts)
+    with pytest.raises(
+        ValueError, match=r"order\.fast5 \(read read-7\): event 6 starts at sample 150"
+    ):
+        read_fast5(path)
+    starts = np.arange(400) * 10
+    starts[7] += 5  # overlaps the next base
+    with pytest.raises(ValueError, match=r"event 8 starts at sample 180.*event 7"):
+        read_fast5(write_fast5(tmp_path / "overlap.fast5", starts=starts))
+
+
+@pytest.mark.parametrize("strand", ["", "+-", "x", "minus"])
+def test_fast5_strand_must_be_plus_or_minus(tmp_path, strand):
+    path = write_fast5(tmp_path / "s.fast5", strand=strand)
+    with pytest.raises(
+        ValueError, match=r"s\.fast5 \(read read-7\): .*mapped_strand.*'\+' or '-'"
+    ):
+        read_fast5(path)
+
+
+def test_fast5_nan_sample_is_refused_naming_read_and_position(tmp_path):
+    signal = np.random.default_rng(0).normal(500, 50, 4200).astype(np.float32)
+    assert read_fast5(write_fast5(tmp_path / "f.fast5", signal=signal)).signal.size
+    signal[1234] = np.nan
+    path = write_fast5(tmp_path / "nan.fast5", signal=signal)
+    with pytest.raises(
+        ValueError, match=r"nan\.fast5 \(read read-7\): .*Signal.*sample 1234.*nan"
+    ):
+        read_fast5(path)
+
+
+@pytest.mark.parametrize(
+    "signal, expected",
+    [
+        (np.bytes_(b"1234" * 1100), r"has dtype \|S4400; expected numbers"),
+        (np.array([b"12", b"34"] * 2100), r"has dtype \|S2; expected numbers"),
+        (
+            np.zeros((2, 4200), np.int16),
+            r"has shape \(2, 4200\); expected \(n_samples,\)",
+        ),
+    ],
+    ids=["bytes", "byte-array", "2-d"],
+)
+def test_fast5_signal_must_be_a_1d_array_of_numbers(tmp_path, signal, expected):
+    path = write_fast5(tmp_path / "sig.fast5", signal=signal)
+    where = r"sig\.fast5 \(read read-7\): Raw/Reads/Read_7/Signal "
+    with pytest.raises(ValueError, match=where + expected):
+        read_fast5(path)
+
+
+@pytest.mark.parametrize(
+    "kw, attribute",
+    [
+        ({"align": {"mapped_start": None}}, "mapped_start"),
+        ({"align": {"mapped_end": None}}, "mapped_end"),
+        ({"align": {"mapped_strand": None}}, "mapped_strand"),
+        ({"events_attrs": {"read_start_rel_to_raw": None}}, "read_start_rel_to_raw"),
+    ],
+)
+def test_fast5_missing_attribute_names_file_and_attribute(tmp_path, kw, attribute):
+    path = write_fast5(tmp_path / "attr.fast5", **kw)
+    with pytest.raises(
+        ValueError, match=rf"attr\.fast5 \(read read-7\): .*no attribute '{attribute}'"
+    ):
+        read_fast5(path)
+
+
+def test_fast5_attribute_that_is_not_an_integer_is_named(tmp_path):
+    path = write_fast5(tmp_path / "int.fast5", align={"mapped_start": "ten"})
+    with pytest.raises(ValueError, match=r"int\.fast5 .*'mapped_start'.*'ten'"):
         read_fast5(path)
 
 

@@ -157,3 +157,26 @@ def test_bits_per_base_leaves_the_model_as_it_found_it():
     first = causal_bits_per_base(lm, tokens, window=16, device="cpu")
     assert lm.training and next(lm.parameters()).device.type == "cpu"
     assert causal_bits_per_base(lm, tokens, window=16, device="cpu") == first  # eval
+
+
+@pytest.mark.parametrize("both_strands,k", [(True, 1), (True, 3), (False, 3)])
+def test_genome_windows_refuse_tokens_that_are_not_nucleotide_ids(both_strands, k):
+    """Issue 24 §1: k-mer ids fed with both_strands=True came back as nonsense ids (the
+    complement 11 - t is defined for nucleotide ids 4..7 only)."""
+    genome = "".join(np.random.default_rng(3).choice(list("ACGT"), 600))
+    kmer_ids = KmerTokenizer(3).encode(genome)  # ids 8..71
+    with pytest.raises(
+        ValueError,
+        match=r"GenomeWindows: tokens must be nucleotide ids 4\.\.7 .*got id \d+ at"
+        r" position 0",
+    ):
+        GenomeWindows(kmer_ids, 8, 4, 8, k=k, both_strands=both_strands)
+    special = NucleotideTokenizer().encode(genome)
+    special[100] = MASK_ID
+    with pytest.raises(ValueError, match="got id 1 at position 100"):
+        GenomeWindows(special, 8, 4, 8, k=k, both_strands=both_strands)
+    with pytest.raises(ValueError, match="integer token ids"):
+        GenomeWindows(special.astype(float), 8, 4, 8, k=k, both_strands=both_strands)
+    # any ids are windows of tokens when they are read neither as bases nor reversed
+    plain = GenomeWindows(kmer_ids, 8, 4, 8)
+    assert set(plain.batch(0)["input_ids"].unique().tolist()) <= set(kmer_ids.tolist())

@@ -178,6 +178,93 @@ def test_single_process_is_rank_zero_of_one(monkeypatch):
         distributed.init_distributed()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+DIST_VARS = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE")
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_init_distributed_without_a_peer_times_out_naming_the_variables(rank):
+    """WORLD_SIZE=2 and no second process: rank 0 waits for a peer, rank 1 for a master.
+    Both used to block for torch's default (30 minutes); a short timeout (argument
+    here) must end it with a message naming the environment. The test runs it in a
+    subprocess with a hard limit, so it can never hang the suite."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": str(ROOT),
+        "WORLD_SIZE": "2",
+        "RANK": str(rank),
+        "LOCAL_RANK": "0",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }
+    code = (
+        "from gdl_utils.training.distributed import init_distributed\n"
+        "init_distributed(backend='gloo', timeout=2)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("init_distributed(timeout=2) still blocked after 90 s")
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("TimeoutError: init_distributed:"), done.stderr[-2000:]
+    for name, value in zip(DIST_VARS, ("127.0.0.1", str(port), str(rank), "2")):
+        assert f"{name}={value}" in last, last
+    assert "2.0 s" in last and "GDL_DIST_TIMEOUT" in last, last
+
+
+def test_init_distributed_timeout_from_argument_or_environment(monkeypatch):
+    """The timeout reaches init_process_group (GDL_DIST_TIMEOUT, default 300 s); bad
+    values and a missing MASTER_ADDR are named."""
+    import datetime
+
+    seen = []
+
+    def fake_init(*args, **kwargs):
+        seen.append(kwargs.get("timeout"))
+        raise RuntimeError("Connection refused")
+
+    monkeypatch.setattr(distributed.dist, "init_process_group", fake_init)
+    monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
+    for name, value in zip(DIST_VARS, ("127.0.0.1", "29511", "0", "2")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GDL_DIST_TIMEOUT", raising=False)
+    with pytest.raises(RuntimeError, match="MASTER_PORT=29511.*Connection refused"):
+        distributed.init_distributed(backend="gloo")
+    monkeypatch.setenv("GDL_DIST_TIMEOUT", "7.5")
+    with pytest.raises(RuntimeError):
+        distributed.init_distributed(backend="gloo")
+    with pytest.raises(RuntimeError):
+        distributed.init_distributed(backend="gloo", timeout=3)
+    assert seen == [datetime.timedelta(seconds=s) for s in (300, 7.5, 3)]
+    for bad in ("soon", "0", "-1", "nan"):
+        monkeypatch.setenv("GDL_DIST_TIMEOUT", bad)
+        with pytest.raises(ValueError, match=f"GDL_DIST_TIMEOUT={bad!r}"):
+            distributed.init_distributed(backend="gloo")
+    monkeypatch.delenv("GDL_DIST_TIMEOUT")
+    with pytest.raises(ValueError, match="timeout must be a number of seconds > 0"):
+        distributed.init_distributed(backend="gloo", timeout=0)
+    monkeypatch.delenv("MASTER_ADDR")
+    with pytest.raises(ValueError, match="MASTER_ADDR is not set.*WORLD_SIZE=2"):
+        distributed.init_distributed(backend="gloo")
+    assert len(seen) == 3
+
+
 def test_fit_under_torchrun_matches_one_process(tmp_path):
     """Two CPU processes (Gloo) with 32 rows each take the same steps as one process
     with all 64 rows in one batch; only rank 0 prints and saves."""

@@ -693,3 +693,65 @@ def test_on_epoch_end_adds_columns_after_validation(rng):
     with pytest.raises(ValueError, match=r"columns fit owns: \['train_loss'\]"):
         fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=1, device="cpu",
             on_epoch_end=lambda net, row: {"train_loss": 0}, verbose=False)  # fmt: skip
+
+
+# ------------------------------------------------------- issue 24: silent wrong answers
+@pytest.mark.parametrize("form", ["loader", "list"])
+def test_bce_labels_are_checked_in_loaders_and_batch_lists(form, rng):
+    """{0, 2} labels are refused from a DataLoader or a list of batches too, naming the
+    batch, not only from (X, y) arrays."""
+    X, _ = separable(rng, n=16)
+    y = np.array([0, 1] * 4 + [0, 2] * 4, dtype=np.float32)  # batch 1 holds the 2s
+    if form == "loader":
+        data = make_loader(X, y, batch_size=8)
+    else:
+        data = [
+            (torch.as_tensor(X[i : i + 8]), torch.as_tensor(y[i : i + 8]))
+            for i in (0, 8)
+        ]
+    kw = dict(loss_fn=BCE, epochs=1, device="cpu", verbose=False)
+    with pytest.raises(
+        ValueError, match=r"train batch 1 of epoch 1 labels must lie in \[0, 1\].*2\.0"
+    ):
+        fit(nn.Linear(3, 1), data, **kw)
+    good = [(torch.as_tensor(X), torch.as_tensor(rng.integers(0, 2, 16)))]
+    with pytest.raises(ValueError, match=r"val batch 1 of epoch 1 labels must lie"):
+        fit(nn.Linear(3, 1), good, data, **kw)
+    soft = [(torch.as_tensor(X), torch.linspace(0, 1, 16))]  # probabilities are fine
+    fit(nn.Linear(3, 1), soft, soft, **kw)
+
+
+def test_nan_validation_loss_raises_naming_the_epoch(rng):
+    """A NaN validation loss used to count as 'no improvement': fit stopped early after
+    `patience` epochs and restored nothing, without a word."""
+    X, y = separable(rng, n=16)
+    X_val = X.copy()
+    X_val[3, 0] = np.nan
+    with pytest.raises(FloatingPointError, match="validation loss is nan in epoch 1"):
+        fit(
+            nn.Linear(3, 1),
+            (X, y),
+            (X_val, y),
+            loss_fn=BCE,
+            patience=1,
+            epochs=3,
+            device="cpu",
+            verbose=False,
+        )
+
+
+@pytest.mark.parametrize(
+    "epochs, error",
+    [
+        (-1, ValueError),
+        (0, ValueError),
+        (2.5, ValueError),
+        ("3", TypeError),
+        (True, TypeError),
+        (None, TypeError),
+    ],
+)
+def test_epochs_must_be_a_positive_integer(epochs, error, rng):
+    X, y = separable(rng, n=16)
+    with pytest.raises(error, match=rf"fit: epochs must be an integer.*{epochs!r}"):
+        fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=epochs, device="cpu")

@@ -1,18 +1,17 @@
-"""Nanopore basecalling data and decoding: raw signal to CTC chunks, the genome-region
-split and CTC batches (:mod:`.chunks`); greedy and beam decoding and read identity
-(:mod:`.ctc`).
+"""Nanopore basecalling data and decoding: raw signal to CTC chunks and the
+genome-region split (:mod:`.chunks`), CTC batches (:mod:`.batches`); greedy and beam
+decoding and read identity (:mod:`.ctc`).
 
 Layer: data. Import public names from here, e.g.
 ``from gdl_utils.basecalling import ...``; the API appendix lists them.
 """
 
+from .batches import CTCBatch, ctc_batches
 from .chunks import (
     MAD_TO_SD,
     Chunks,
-    CTCBatch,
     assert_no_leakage,
     chunk_reads,
-    ctc_batches,
     cut_chunks,
     normalise_signal,
     region_split,

@@ -9,9 +9,10 @@ from one 48.5-kb genome, so a split by read would test on sequence seen in train
 - :func:`normalise_signal`: median / MAD scaling of one read;
 - :func:`cut_chunks` (one read) and :func:`chunk_reads` (many) -> :class:`Chunks`;
 - :func:`region_split`: train / validation / test by reference position, both strands;
-- :func:`assert_no_leakage`: no test chunk's sequence occurs in a training chunk;
-- :func:`ctc_batches`: :class:`CTCBatch` batches (``signal``, ``targets``,
-  ``input_lengths``, ``target_lengths``).
+- :func:`assert_no_leakage`: no test chunk's sequence occurs in a training chunk.
+
+Batches for the CTC loss are in :mod:`.batches` (:func:`ctc_batches`, also importable
+from here).
 
 Used in: ch. 4 (CTC basecalling).
 """
@@ -19,13 +20,12 @@ Used in: ch. 4 (CTC basecalling).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from .._util import check_int, codes
 from ..dna.strands import reverse_complement
+from .batches import CTCBatch, ctc_batches  # noqa: F401 (also importable from here)
 
 __all__ = [
     "MAD_TO_SD",
@@ -36,7 +36,6 @@ __all__ = [
     "chunk_reads",
     "region_split",
     "assert_no_leakage",
-    "ctc_batches",
 ]
 
 MAD_TO_SD = 1.4826  # MAD * 1.4826 estimates the standard deviation of a normal
@@ -85,6 +84,21 @@ class Chunks:
 
     def __len__(self) -> int:
         return len(self.sequences)
+
+    def ctc_steps(self) -> np.ndarray:
+        """(N,) int64 fewest output steps a CTC alignment of each label needs: one per
+        base and one more between two equal neighbours (a blank must separate them).
+
+        A network that emits fewer steps per chunk cannot be trained on it:
+        ``chunks.subset(chunks.ctc_steps() <= steps)`` keeps the chunks that fit.
+
+        Used in: chapter 4 (04c).
+        """
+        out = np.zeros(len(self), dtype=np.int64)
+        for i, seq in enumerate(self.sequences):
+            x = codes(seq)
+            out[i] = len(x) + int((x[1:] == x[:-1]).sum())
+        return out
 
     def subset(self, mask) -> Chunks:
         """The chunks where ``mask`` ((N,) bool, or integer positions) is true.
@@ -245,55 +259,3 @@ def assert_no_leakage(train: Chunks, test: Chunks) -> int:
                 f" {test.ref_lo[i]}-{test.ref_hi[i]}) occurs in the training chunks"
             )
     return len(test)
-
-
-class CTCBatch(NamedTuple):
-    """One batch for ``nn.CTCLoss``, read by name (``batch.signal``) or unpacked.
-
-    Attributes
-    ----------
-    signal : (B, 1, chunk_len) float32 normalised current
-    targets : (B, S) int64 codes 1..4 for A, C, G, T (0 is the blank), padded with 0
-    input_lengths : (B,) int64 samples per chunk (the model converts them to its
-        output steps)
-    target_lengths : (B,) int64 bases per chunk
-
-    A named tuple, so :func:`gdl_utils.runtime.to_device` moves it and keeps the type,
-    and ``signal, targets, input_lengths, target_lengths = batch`` still works.
-
-    Used in: ch. 4 (CTC basecalling, through ``ctc_batches``).
-    """
-
-    signal: torch.Tensor
-    targets: torch.Tensor
-    input_lengths: torch.Tensor
-    target_lengths: torch.Tensor
-
-
-def ctc_batches(
-    chunks: Chunks, batch_size: int = 48, *, seed: int | None = None
-) -> list[CTCBatch]:
-    """:class:`CTCBatch` batches of ``batch_size`` chunks for ``nn.CTCLoss``: signal
-    (B, 1, chunk_len), targets (B, S) codes 1..4 padded with 0, input_lengths (B,) all
-    chunk_len, target_lengths (B,). Chunks are shuffled once with ``seed`` (``None``:
-    kept in order); ``fit`` takes the list as it is, in the same order every epoch.
-
-    Used in: ch. 4 (CTC basecalling).
-    """
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    order = np.arange(len(chunks))
-    if seed is not None:
-        order = np.random.default_rng(seed).permutation(len(chunks))
-    batches = []
-    for s in range(0, len(order), batch_size):
-        idx = order[s : s + batch_size]
-        labels = [codes(chunks.sequences[i], strict=True) + 1 for i in idx]
-        lengths = np.array([len(x) for x in labels], dtype=np.int64)
-        targets = np.zeros((len(idx), max(1, lengths.max())), dtype=np.int64)
-        for row, x in enumerate(labels):
-            targets[row, : len(x)] = x
-        signal = torch.as_tensor(chunks.signal[idx][:, None, :])
-        n = torch.full((len(idx),), signal.shape[-1], dtype=torch.int64)
-        targets, lengths = torch.as_tensor(targets), torch.as_tensor(lengths)
-        batches.append(CTCBatch(signal, targets, n, lengths))
-    return batches

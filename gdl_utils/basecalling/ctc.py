@@ -11,7 +11,10 @@
 - :func:`interval_identities`: identity of a long read, aligned once, restricted to
   reference intervals (the production basecaller's accuracy on the same chunks).
 
-Class 0 of the network's output is the blank; classes 1..4 are A, C, G, T.
+Class 0 of the network's output is the blank; classes 1..4 are A, C, G, T. The
+decoders refuse scores with NaN (naming the row). Identities compare bases in either
+case, as :func:`~gdl_utils.dna.one_hot` reads them: ``"acgt"`` is identical to
+``"ACGT"``.
 
 Used in: ch. 4 (CTC basecalling).
 """
@@ -50,7 +53,22 @@ def _scores(x, name: str) -> np.ndarray:
             f"{name}: expected (steps, {len(LABELS)}) scores over blank + ACGT, got"
             f" shape {x.shape}"
         )
+    nan = np.flatnonzero(np.isnan(x).any(1))
+    if nan.size:
+        i = int(nan[0])
+        raise ValueError(
+            f"{name}: log_probs row {i} (output step {i}) has NaN scores"
+            f" ({nan.size} of {len(x)} rows); expected numbers (a network that"
+            " diverged, or a chunk with NaN samples?)"
+        )
     return x
+
+
+def _bases(seq, name: str) -> str:
+    """``seq`` in upper case: bases compare in either case."""
+    if not isinstance(seq, str):
+        raise TypeError(f"{name} must be a str of bases, got {type(seq).__name__}")
+    return seq.upper()
 
 
 def greedy_decode(log_probs) -> str:
@@ -108,10 +126,12 @@ def alignment_counts(read: str, reference: str) -> dict[str, int]:
 
     Returns ``{"match": ..., "mismatch": ..., "insertion": ..., "deletion": ...}``;
     an insertion is a read base absent from the reference, a deletion a reference base
-    missing from the read.
+    missing from the read. Bases compare in either case (``"a"`` matches ``"A"``).
 
     Used in: ch. 4 (CTC basecalling: which errors a basecaller makes).
     """
+    read = _bases(read, "alignment_counts: read")
+    reference = _bases(reference, "alignment_counts: reference")
     names = {"=": "match", "X": "mismatch", "I": "insertion", "D": "deletion"}
     counts = dict.fromkeys(names.values(), 0)
     if not read or not reference:
@@ -128,7 +148,7 @@ def identity(read: str, reference: str) -> float:
 
     Global alignment of minimal edit distance (``edlib``, NW mode); columns are
     matches, mismatches, insertions and deletions, so an empty read scores 0 and an
-    exact match 1.
+    exact match 1. Bases compare in either case: ``identity("acgt", "ACGT")`` is 1.
 
     Used in: ch. 4 (CTC basecalling).
     """
@@ -167,10 +187,13 @@ def interval_identities(read: str, reference: str, intervals) -> np.ndarray:
 
     Returns
     -------
-    (K,) float identities (NaN for an interval the alignment does not cover)
+    (K,) float identities (NaN for an interval the alignment does not cover); bases
+    compare in either case
 
     Used in: ch. 4 (the production basecaller's identity on held-out chunks).
     """
+    read = _bases(read, "interval_identities: read")
+    reference = _bases(reference, "interval_identities: reference")
     intervals = np.asarray(intervals, dtype=np.int64).reshape(-1, 2)
     result = edlib.align(read, reference, mode="HW", task="path")
     start = result["locations"][0][0]

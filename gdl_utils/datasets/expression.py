@@ -1,7 +1,8 @@
 """Single-cell expression matrices from ``.h5ad`` files (AnnData), with clear errors.
 
 - :func:`read_h5ad_checked`: an AnnData file -> :class:`Expression` (cells x genes
-  matrix, gene names, cell annotations), refusing a file without the expected keys.
+  matrix, gene names, cell annotations), refusing a file without the expected keys,
+  with unlabelled cells or with duplicated gene names.
 - :func:`load_pbmc68k_reduced`: the registered ``pbmc68k_reduced`` set (700 PBMCs x 765
   genes, Zheng et al. 2017, as shipped with scanpy).
 - :func:`check_expression`: NaN, infinite or negative values where non-negative
@@ -123,6 +124,38 @@ def align_genes(X, genes, reference) -> np.ndarray:
     return X[:, [where[g] for g in reference]]
 
 
+def _check_labels(obs: pd.DataFrame, key: str, file: str) -> None:
+    """``ValueError`` naming the cells whose ``obs[key]`` is NaN, a missing category
+    or an empty string."""
+    labels = obs[key]
+    empty = labels.astype(object).map(lambda v: isinstance(v, str) and not v.strip())
+    bad = labels.isna().to_numpy() | empty.to_numpy(bool)
+    if bad.any():
+        cells = ", ".join(map(str, obs.index[bad][:5])) + (
+            ", ..." if bad.sum() > 5 else ""
+        )
+        raise ValueError(
+            f"{file}: {int(bad.sum())} cells have no {key!r} (NaN or empty): {cells}"
+            f" (positions {np.flatnonzero(bad)[:5].tolist()}); drop them or pass"
+            " label_key=None"
+        )
+
+
+def _check_unique(genes, where: str) -> None:
+    """``ValueError`` naming gene names that occur more than once, with columns."""
+    genes = pd.Index(np.asarray(genes, dtype=str))
+    dup = genes[genes.duplicated()].unique()
+    if len(dup):
+        shown = ", ".join(
+            f"{g!r} (columns {', '.join(map(str, np.flatnonzero(genes == g)))})"
+            for g in dup[:5]
+        )
+        raise ValueError(
+            f"{where}: {len(dup)} gene names occur more than once: {shown}; gene"
+            " names must be unique (adata.var_names_make_unique())"
+        )
+
+
 def read_h5ad_checked(
     path, *, layer: str = "raw", label_key: str | None = "bulk_labels"
 ) -> Expression:
@@ -134,7 +167,14 @@ def read_h5ad_checked(
     path : the ``.h5ad`` file
     layer : "raw" (``adata.raw.X``, log-normalised, checked non-negative) or "X"
         (``adata.X``, e.g. scaled; checked finite only)
-    label_key : a column ``obs`` must have (None: no requirement)
+    label_key : a column ``obs`` must have, with a label for every cell (None: no
+        requirement)
+
+    Raises ``ValueError`` naming the file for an unreadable file, a missing matrix or
+    column, cells without a label (NaN, a missing category or an empty string; the
+    first few cells are named: drop them before saving, or pass ``label_key=None``),
+    gene names that occur more than once (named with their columns) and bad values
+    (:func:`check_expression`).
 
     Used in: chapter 5 (05a).
     """
@@ -168,6 +208,9 @@ def read_h5ad_checked(
         raise ValueError(
             f"{path.name}: obs has no column {label_key!r}; it has {list(adata.obs)}"
         )
+    if label_key is not None:
+        _check_labels(adata.obs, label_key, path.name)
+    _check_unique(genes, f"{path.name} ({layer})")
     X = check_expression(X, f"{path.name} ({layer})", nonnegative=layer == "raw")
     return Expression(X, np.asarray(genes, dtype=str), adata.obs.copy(), layer)
 

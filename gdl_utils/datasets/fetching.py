@@ -108,6 +108,13 @@ def _how_to(d: dict, entry: dict, store: str, final: Path) -> str:
 def _fetch_file(name: str, d: dict, rel: str, s) -> tuple[Path, str]:
     entry, store = d["files"][rel], _store(d, rel)
     final = check_inside(s.cache, s.cache / store, name, "cache")
+    if final.exists() and not final.is_file():
+        what = "a directory" if final.is_dir() else "not a regular file"
+        raise DataUnavailableError(
+            f"{name!r} ({store}): the cache entry {final} is {what}, not a file;"
+            " move it away (fetch never deletes it) or point GDL_DATA_DIR at another"
+            " folder"
+        )
     if final.is_file():
         try:
             verify(final, entry, f"cached file {final}")
@@ -195,8 +202,9 @@ def fetch(
     ------
     DataUnavailableError
         In neither cache nor mirror and cannot be downloaded (or the cache folder is not
-        writable); the message says where to put the file by hand, or names
-        ``GDL_DATA_DIR``.
+        writable, cannot hold a file that large, or has a folder where the file
+        belongs); the message says where to put the file by hand, or names the path
+        and ``GDL_DATA_DIR``.
     DataIntegrityError
         The file from the URL fails its sha256, size or content checks; nothing is
         cached.

@@ -20,6 +20,7 @@ Used in: ch. 4 (CTC basecalling).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,8 @@ class NanoporeRead:
     ----------
     read_id : str
     file : str, the FAST5 file's name (for error messages)
-    signal : (n_samples,) int16 raw current of the whole read
+    signal : (n_samples,) int16 raw current of the whole read (ADC units; a float
+        current in pA is read as it is, and must be finite)
     starts : (n_bases,) int64 index in ``signal`` where each reference base begins
     lengths : (n_bases,) int64 samples of each base
     bases : str of length n_bases, the reference bases in the read's direction (ACGT)
@@ -92,6 +94,62 @@ def _get(h5: h5py.File, key: str, where: str):
     return h5[key]
 
 
+def _attr(attrs, key: str, where: str, group: str):
+    if key not in attrs:
+        raise ValueError(
+            f"{where}: {group} has no attribute {key!r} (found {sorted(attrs)});"
+            " expected a read resquiggled by tombo"
+        )
+    return attrs[key]
+
+
+def _int_attr(attrs, key: str, where: str, group: str) -> int:
+    value = _attr(attrs, key, where, group)
+    v = value.item() if isinstance(value, np.generic) else value
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise ValueError(
+            f"{where}: the attribute {key!r} of {group} is {v!r}; expected an integer"
+        )
+    return int(v)
+
+
+def _check_signal(signal: np.ndarray, where: str, name: str) -> None:
+    if signal.dtype.kind not in "iuf":
+        raise ValueError(
+            f"{where}: {name} has dtype {signal.dtype}; expected numbers (int16 ADC"
+            " units, or the current in pA)"
+        )
+    if signal.ndim != 1:
+        raise ValueError(
+            f"{where}: {name} has shape {signal.shape}; expected (n_samples,)"
+        )
+    bad = np.flatnonzero(~np.isfinite(signal)) if signal.dtype.kind == "f" else []
+    if len(bad):
+        raise ValueError(
+            f"{where}: {name} sample {bad[0]} is {signal[bad[0]]} ({len(bad)} samples"
+            " are not finite); expected finite current values"
+        )
+
+
+def _check_events(starts, lengths, where: str) -> None:
+    """Events follow the signal: each base has samples and starts after the last."""
+    short = np.flatnonzero(lengths < 1)
+    if short.size:
+        i = int(short[0])
+        raise ValueError(
+            f"{where}: event {i} has length {lengths[i]}; expected >= 1 sample a base"
+        )
+    ends = starts[:-1] + lengths[:-1]
+    bad = np.flatnonzero(starts[1:] < ends)
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise ValueError(
+            f"{where}: event {i} starts at sample {starts[i]}, before event {i - 1}"
+            f" ends (sample {ends[i - 1]}); expected events in signal order without"
+            " overlap"
+        )
+
+
 def _text(value) -> str:
     value = value[()] if isinstance(value, h5py.Dataset) else value
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -112,8 +170,12 @@ def read_fast5(path) -> NanoporeRead:
     ------
     ValueError
         A file that is not HDF5, a missing group (``Raw/Reads``, the resquiggle
-        ``Events`` / ``Alignment``, the basecall ``Fastq``), bases outside ACGT, or
-        base positions outside the signal -- naming the file and the read id.
+        ``Events`` / ``Alignment``, the basecall ``Fastq``) or attribute
+        (``read_start_rel_to_raw``, ``mapped_start``, ``mapped_end``,
+        ``mapped_strand``), a signal that is not a 1-d array of finite numbers,
+        bases outside ACGT, events out of signal order or overlapping, base positions
+        outside the signal, or a strand other than ``"+"`` / ``"-"`` -- naming the
+        file, the read id and the field.
 
     Used in: ch. 4 (CTC basecalling).
     """
@@ -134,14 +196,23 @@ def read_fast5(path) -> NanoporeRead:
         read_id = _text(raw.attrs.get("read_id", path.stem))
         where = f"{path.name} (read {read_id})"
         signal = np.asarray(_get(raw, "Signal", where)[()])
+        _check_signal(signal, where, f"{raw.name.lstrip('/')}/Signal")
         group = _get(h5, RESQUIGGLE, where)
         events = _get(group, "Events", where)
         align = dict(_get(group, "Alignment", where).attrs)
-        offset = int(events.attrs["read_start_rel_to_raw"])
+        ev_attrs = dict(events.attrs)
         table = events[()]
         fastq = _text(_get(h5, BASECALL, where)).split("\n")
+    offset = _int_attr(ev_attrs, "read_start_rel_to_raw", where, f"{RESQUIGGLE}/Events")
+    missing = {"start", "length", "base"} - set(table.dtype.names or ())
+    if missing:
+        raise ValueError(
+            f"{where}: {RESQUIGGLE}/Events has no field(s) {sorted(missing)} (found"
+            f" {list(table.dtype.names or ())})"
+        )
     starts = table["start"].astype(np.int64) + offset
     lengths = table["length"].astype(np.int64)
+    _check_events(starts, lengths, where)
     bases = b"".join(table["base"]).decode().upper()
     bad = set(bases) - set("ACGT")
     if bad:
@@ -154,9 +225,16 @@ def read_fast5(path) -> NanoporeRead:
             f"{where}: resquiggled bases span samples {starts[0]}.."
             f"{starts[-1] + lengths[-1]}, outside the signal of {len(signal)} samples"
         )
-    strand = _text(align["mapped_strand"])
-    ref_start, ref_end = int(align["mapped_start"]), int(align["mapped_end"])
-    if strand not in "+-" or ref_end - ref_start != len(bases):
+    group = f"{RESQUIGGLE}/Alignment"
+    ref_start = _int_attr(align, "mapped_start", where, group)
+    ref_end = _int_attr(align, "mapped_end", where, group)
+    strand = _text(_attr(align, "mapped_strand", where, group))
+    if strand not in ("+", "-"):  # not `in "+-"`: "" and "+-" are substrings
+        raise ValueError(
+            f"{where}: the attribute 'mapped_strand' of {group} is {strand!r};"
+            " expected '+' or '-'"
+        )
+    if ref_end - ref_start != len(bases):
         raise ValueError(
             f"{where}: mapped region {ref_start}-{ref_end} strand {strand!r} does not"
             f" match the {len(bases)} resquiggled bases"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._util import check_fraction
 from .fetching import dataset_path
 
 __all__ = ["StringLinks", "load_string_links", "read_string_links"]
@@ -53,6 +54,23 @@ class StringLinks:
         )
 
 
+def _protein_ids(column, name: str, file: str) -> np.ndarray:
+    """(n_links,) str ids of one column; ``ValueError`` naming the first row whose id
+    is missing (NA; it would become the node ``'<NA>'``) or empty."""
+    missing = column.isna().to_numpy()
+    ids = column.to_numpy(str)
+    empty = ~missing & (np.char.str_len(np.char.strip(ids)) == 0)
+    for bad, what in ((missing, "missing (NA)"), (empty, "empty")):
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{file}: row {i + 1}: {name} is {what}; {int(bad.sum())} rows have"
+                f" {what} {name}, expected a STRING protein id such as"
+                " '9606.ENSP00000000233'"
+            )
+    return ids
+
+
 def read_string_links(path, *, min_score: float = 0.0) -> StringLinks:
     """Read a STRINGdb-style ``.rda`` file of scored links.
 
@@ -60,16 +78,20 @@ def read_string_links(path, *, min_score: float = 0.0) -> StringLinks:
     ----------
     path : an ``.rda`` file with one data frame with columns ``proteinA``,
         ``proteinB``, ``score``
-    min_score : keep links with ``score >= min_score``
+    min_score : keep links with ``score >= min_score``, a number in [0, 1] (STRING's
+        combined score / 1000, the scale of the file's ``score``)
 
-    Raises ``ValueError`` naming the file for an unreadable file, missing columns,
-    scores outside (0, 1] (with the row), self-links or links listed twice.
+    Raises ``ValueError`` naming the file for an unreadable file, missing columns, a
+    missing (NA) or empty protein id, scores outside (0, 1] (with the row), self-links,
+    links listed twice, or a ``min_score`` that keeps no link; ``ValueError`` /
+    ``TypeError`` for a ``min_score`` outside [0, 1] (NaN included).
 
     Used in: chapter 6 (notebook 06c).
     """
     import rdata  # imported here: R data files are read only here
 
     path = Path(path)
+    min_score = check_fraction(min_score, f"read_string_links({path.name}): min_score")
     try:
         with warnings.catch_warnings():  # a foreign file: rdata warns, then raises
             warnings.filterwarnings("ignore", category=UserWarning, module="rdata")
@@ -85,7 +107,7 @@ def read_string_links(path, *, min_score: float = 0.0) -> StringLinks:
         raise ValueError(
             f"{path.name}: object {name!r} lacks columns {missing}; it has {found}"
         )
-    a, b = df["proteinA"].to_numpy(str), df["proteinB"].to_numpy(str)
+    a, b = (_protein_ids(df[c], c, path.name) for c in COLUMNS[:2])
     score = df["score"].to_numpy(float)
     bad = ~((score > 0) & (score <= 1))  # NaN is bad too
     if bad.any():
@@ -108,6 +130,11 @@ def read_string_links(path, *, min_score: float = 0.0) -> StringLinks:
             " listed more than once"
         )
     keep = score >= min_score
+    if not keep.any():
+        raise ValueError(
+            f"{path.name}: no link has score >= {min_score:g} (the highest is"
+            f" {score.max(initial=0.0):g}); lower min_score"
+        )
     return StringLinks(
         np.stack([u[keep], v[keep]]).astype(np.int64), score[keep], proteins
     )

@@ -6,7 +6,8 @@ its final place, verified, and renamed into place (``os.replace``), so the cache
 holds a partial file. A temporary is deleted on any exception; one left by a killed
 process is deleted by the next fetch into that folder (its process is gone, or it has
 not changed for a day). Writing errors of the cache folder (read-only, disk full, no
-permission) become a :class:`DataUnavailableError` that names ``GDL_DATA_DIR``.
+permission, a file too large for the file system, a folder where the file belongs)
+become a :class:`DataUnavailableError` that names the file and ``GDL_DATA_DIR``.
 
 HTTP uses ``requests`` directly rather than ``pooch.retrieve``: pooch (like requests)
 only bounds each socket read, so a server that sends one byte every few seconds is never
@@ -54,6 +55,21 @@ _TEMP = re.compile(
     r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.part$"
 )
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+_HINTS = {  # errno -> what to do, for errors that are not "read-only or full"
+    errno.EFBIG: (
+        "the file is larger than the file size limit of this file system (FAT32: 4"
+        " GiB) or of this process (ulimit -f). Point GDL_DATA_DIR at a folder on a"
+        " file system that can hold it."
+    ),
+    errno.EISDIR: (
+        "a directory stands where the file belongs; move it away (fetch never"
+        " deletes a folder) or point GDL_DATA_DIR at another folder."
+    ),
+    errno.ENOTDIR: (
+        "a part of the path is a file, not a folder; move it away or point"
+        " GDL_DATA_DIR at another folder."
+    ),
+}
 
 
 class DownloadError(DataUnavailableError):
@@ -65,17 +81,20 @@ class DownloadError(DataUnavailableError):
 
 @contextlib.contextmanager
 def _cache_writes(cache: Path, target: Path, size):
-    """Read-only / full / forbidden cache: DataUnavailableError naming GDL_DATA_DIR."""
+    """Read-only / full / forbidden cache, a file too large for it, a folder in the
+    way: DataUnavailableError naming ``target`` and GDL_DATA_DIR."""
     try:
         yield
     except OSError as exc:
-        if exc.errno not in _WRITE_ERRNOS:
+        if exc.errno not in _WRITE_ERRNOS and exc.errno not in _HINTS:
             raise
         need = f" ({size:,} bytes needed for this file)" if size else ""
+        hint = _HINTS.get(exc.errno) or (
+            "Point GDL_DATA_DIR at a writable folder with enough free space."
+        )
         raise DataUnavailableError(
             f"cannot write {target} into the cache folder {cache}: "
-            f"{exc.strerror or exc}{need}. Point "
-            f"GDL_DATA_DIR at a writable folder with enough free space."
+            f"{exc.strerror or exc}{need}; {hint}"
         ) from exc
 
 

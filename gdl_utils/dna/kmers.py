@@ -21,6 +21,10 @@ MAX_DENSE_BYTES = 1 << 30
 """kmer_counts refuses to allocate a dense table larger than this (1 GiB); pass
 ``sparse=True``."""
 
+BLOCK = 1 << 16
+"""kmer_counts reads a record in blocks of this many windows, so that its temporaries
+stay a few MiB whatever the record's length (a bacterial or human chromosome)."""
+
 
 def _records(seqs) -> tuple[bool, list]:
     return (True, [seqs]) if isinstance(seqs, str) else (False, list(seqs))
@@ -37,8 +41,11 @@ for _sym, _code in [
 del _sym, _code
 
 
-def _kmer_codes(s, rna: bool, record: int | None, func: str) -> np.ndarray:
-    """(L,) uint8 codes of one record: 0..3 for A/C/G/T (and U with ``rna``), 4 for N /
+def _kmer_codes(
+    s, rna: bool, record: int | None, func: str, offset: int = 0
+) -> np.ndarray:
+    """(L,) uint8 codes of one record (or of its piece starting at ``offset``, which
+    error positions count from): 0..3 for A/C/G/T (and U with ``rna``), 4 for N /
     IUPAC codes."""
     if not isinstance(s, str):
         raise TypeError(
@@ -59,7 +66,8 @@ def _kmer_codes(s, rna: bool, record: int | None, func: str) -> np.ndarray:
             else ""
         )
         raise ValueError(
-            f"{func}: invalid character {s[pos]!r} at {where(pos, record)}{hint}"
+            f"{func}: invalid character {s[pos]!r} at {where(pos + offset, record)}"
+            f"{hint}"
         )
     return np.where(codes == 5, 3, codes).astype(np.uint8) if rna else codes
 
@@ -110,6 +118,40 @@ def _window_index(c: np.ndarray, k: int) -> np.ndarray:
     return idx[(bad[k:] - bad[:-k]) == 0]
 
 
+def _record_indices(s, k: int, rna: bool, record: int | None):
+    """The :func:`_window_index` of one record, block by block of :data:`BLOCK`
+    windows (blocks overlap by ``k - 1`` bases; every character is checked)."""
+    if not isinstance(s, str) or len(s) < k:  # no window: check the characters only
+        _kmer_codes(s, rna, record, "kmer_counts")
+        return
+    for a in range(0, len(s) - k + 1, BLOCK):
+        piece = s[a : a + BLOCK + k - 1]
+        yield _window_index(_kmer_codes(piece, rna, record, "kmer_counts", a), k)
+
+
+def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
+    """One (sorted distinct indices, counts) pair from several."""
+    if len(parts) == 1:
+        return parts[0]
+    u, inv = np.unique(np.concatenate([u for u, _ in parts]), return_inverse=True)
+    counts = np.zeros(len(u), dtype=np.int64)
+    np.add.at(counts, inv.ravel(), np.concatenate([c for _, c in parts]))
+    return u, counts
+
+
+def _sparse_row(blocks) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct k-mer indices of one record and their counts; blocks are merged
+    once they hold more entries than the merged part (or a block), so memory stays a
+    small multiple of the row and time ``O(L log L)``."""
+    merged, pending, size = (np.zeros(0, np.int64), np.zeros(0, np.int64)), [], 0
+    for ix in blocks:
+        pending.append(np.unique(ix, return_counts=True))
+        size += len(pending[-1][0])
+        if size > max(len(merged[0]), BLOCK):
+            merged, pending, size = _merge([merged, *pending]), [], 0
+    return _merge([merged, *pending])
+
+
 def kmer_counts(
     seqs, k: int, *, normalize: bool = False, rna: bool = False, sparse: bool = False
 ):
@@ -143,14 +185,13 @@ def kmer_counts(
             f"kmer_counts: k must be <= 31 (k-mer index in 64 bits), got {k}"
         )
     single, records = _records(seqs)
-    idx = [
-        _window_index(_kmer_codes(s, rna, None if single else i, "kmer_counts"), k)
-        for i, s in enumerate(records)
-    ]
+    blocks = (  # one generator per record: blocks are read when counted
+        _record_indices(s, k, rna, None if single else i) for i, s in enumerate(records)
+    )
     if sparse:
         from scipy import sparse as sp
 
-        rows = [np.unique(ix, return_counts=True) for ix in idx]
+        rows = [_sparse_row(b) for b in blocks]
         ptr = np.concatenate(
             [[0], np.cumsum([len(u) for u, _ in rows], dtype=np.int64)]
         ).astype(np.int64)
@@ -171,8 +212,12 @@ def kmer_counts(
             f"smaller k"
         )
     counts = np.zeros((len(records), 4**k), dtype=np.int64)
-    for row, ix in zip(counts, idx):
-        row += np.bincount(ix, minlength=4**k)
+    for row, record_blocks in zip(counts, blocks):
+        for ix in record_blocks:
+            if len(ix) >= 4**k:
+                row += np.bincount(ix, minlength=4**k)
+            else:  # a wide table: no (4**k,) temporary per block
+                np.add.at(row, ix, 1)
     if normalize:
         total = counts.sum(axis=1, keepdims=True)
         counts = np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)

@@ -110,6 +110,15 @@ def _byte_matrix(seqs: list[str], length: int | None, align: str):
     return mat, shift, lo, lo + take
 
 
+def _blocks(shape: tuple[int, int], chunk: int):
+    """(rows, columns) slices of blocks of about ``chunk`` entries of an (N, L)
+    array, in row-major order (a block of several rows spans whole rows)."""
+    n, width = shape
+    rows, cols = max(1, chunk // max(width, 1)), max(min(width, chunk), 1)
+    for r, c in itertools.product(range(0, n, rows), range(0, width, cols)):
+        yield slice(r, r + rows), slice(c, c + cols)
+
+
 def _hot(mat: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, int]:
     """(N, 4, L) bool "column is A/C/G/T" (b | 0x20 == ord('a') exactly for b in b'Aa',
     ...) and its
@@ -121,17 +130,39 @@ def _hot(mat: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, int]:
         0,
         np.empty(min(chunk, mat.size), dtype=np.uint8),
     )
-    rows, cols = max(1, chunk // max(width, 1)), max(min(width, chunk), 1)
-    for r, c in itertools.product(range(0, n, rows), range(0, width, cols)):
-        sub = mat[r : r + rows, c : c + cols]
+    for rs, cs in _blocks(mat.shape, chunk):
+        sub = mat[rs, cs]
         low = np.bitwise_or(sub, 0x20, out=buf[: sub.size].reshape(sub.shape))
-        block = np.equal(
-            low[:, None, :],
-            _BASES_LOWER[:, None],
-            out=hot[r : r + rows, :, c : c + cols],
-        )
+        block = np.equal(low[:, None, :], _BASES_LOWER[:, None], out=hot[rs, :, cs])
         hits += np.count_nonzero(block)
     return hot, hits
+
+
+def _fill_other(out, hot, mat, bounds, policy, records, batched, chunk=1 << 16):
+    """Write the columns of ``out`` that are not plain A/C/G/T (N, IUPAC codes) by
+    the ``policy`` tables, or raise naming the first character it forbids; a block
+    of ``chunk`` entries at a time, so the index arrays stay small whatever ``L``."""
+    shift, lo, hi = bounds
+    lut, weights = policy
+    filled = weights.any(axis=1)  # e.g. N with n="zero" is already all-zero
+    for rs, cs in _blocks(mat.shape, chunk):
+        h = hot[rs, :, cs]
+        rows, cols = np.nonzero(~(h[:, 0] | h[:, 1] | h[:, 2] | h[:, 3]))
+        rows += rs.start
+        cols += cs.start
+        real = (cols >= lo[rows]) & (cols < hi[rows])  # padding stays all-zero
+        rows, cols = rows[real], cols[real]
+        codes = lut[mat[rows, cols]]
+        if (codes == _BAD).any():
+            k = int(np.argmax(codes == _BAD))
+            row, pos = int(rows[k]), int(cols[k] + shift[rows[k]])
+            char = records[row][pos]
+            raise ValueError(
+                f"invalid character {char!r} at {where(pos, row if batched else None)}"
+                + _HINTS.get(char.upper(), "")
+            )
+        fill = filled[codes]
+        out[rows[fill], :, cols[fill]] = weights[codes[fill]]
 
 
 def one_hot(
@@ -197,21 +228,8 @@ def one_hot(
         else hot.astype(dtype)
     )
     if hits != mat.size:  # some columns are not plain A/C/G/T: classify just those
-        rows, cols = np.nonzero(~(hot[:, 0] | hot[:, 1] | hot[:, 2] | hot[:, 3]))
-        real = (cols >= lo[rows]) & (cols < hi[rows])  # padding columns stay all-zero
-        rows, cols = rows[real], cols[real]
-        lut, weights = _policy(n, iupac, bool(rna))
-        codes = lut[mat[rows, cols]]
-        if (codes == _BAD).any():
-            k = int(np.argmax(codes == _BAD))
-            row, pos = int(rows[k]), int(cols[k] + shift[rows[k]])
-            char = records[row][pos]
-            raise ValueError(
-                f"invalid character {char!r} at {where(pos, row if batched else None)}"
-                + _HINTS.get(char.upper(), "")
-            )
-        fill = weights.any(axis=1)[codes]  # e.g. N with n="zero" is already all-zero
-        out[rows[fill], :, cols[fill]] = weights[codes[fill]]
+        policy = _policy(n, iupac, bool(rna))
+        _fill_other(out, hot, mat, (shift, lo, hi), policy, records, batched)
     if as_tensor:
         out = torch.from_numpy(out).to(device=device, dtype=torch_dtype)
     return out if batched else out[0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._util import check_fraction, check_int
+from .._util import as_numpy, check_fraction, check_int
 from ..models.language_model import IGNORE
 from ..training import distributed as dist
 from ..training import make_loader
@@ -150,6 +150,27 @@ def mask_tokens(
     }
 
 
+def _check_nucleotide_ids(tokens, k: int, both_strands: bool) -> None:
+    """``ValueError`` unless ``tokens`` are nucleotide ids 4..7 (the complement
+    ``11 - t`` and the k-mer index read each id as a base)."""
+    ids = as_numpy(tokens)
+    why = "both_strands=True" if both_strands else f"k={k}"
+    if ids.ndim != 1 or ids.dtype.kind not in "iu":
+        raise ValueError(
+            f"GenomeWindows: tokens must be a 1-D array of integer token ids, got"
+            f" dtype {ids.dtype} and shape {ids.shape}"
+        )
+    bad = (ids < N_SPECIAL) | (ids > N_SPECIAL + 3)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"GenomeWindows: tokens must be nucleotide ids 4..7 (NucleotideTokenizer,"
+            f" base code + 4) with {why}, got id {int(ids[i])} at position {i};"
+            " encode the genome with NucleotideTokenizer and pass k= for k-mer"
+            " windows"
+        )
+
+
 class GenomeWindows:
     """Fresh training windows at every pass: an iterable of dict batches
     ``{"input_ids", "labels"}`` (B, L) for ``fit``.
@@ -163,7 +184,10 @@ class GenomeWindows:
 
     Parameters
     ----------
-    tokens : (L,) nucleotide token ids of the genome (base code + 4)
+    tokens : (L,) nucleotide token ids of the genome (base code + 4, ids 4..7 of
+        :class:`~gdl_utils.lm.NucleotideTokenizer`); with ``k > 1`` or
+        ``both_strands`` any other id (a k-mer id, a special token) is a ``ValueError``
+        naming it and its position, since these read each id as a base
     n_windows, length : windows per pass and tokens per window
     k : read each window as ``length`` non-overlapping k-mers (ids of
         ``KmerTokenizer(k)``; ``k * length`` bases per window) instead of bases
@@ -189,6 +213,8 @@ class GenomeWindows:
         self.mask_rate, self.vocab_size, self.seed = mask_rate, vocab_size, seed
         self.k = check_int(k, "GenomeWindows: k", minimum=1)
         self.both_strands = both_strands
+        if self.k > 1 or both_strands:
+            _check_nucleotide_ids(self.tokens, self.k, both_strands)
         world = dist.world_size()
         if batch_size % world:
             raise ValueError(

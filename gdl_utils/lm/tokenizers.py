@@ -44,6 +44,9 @@ __all__ = [
 SPECIAL_TOKENS = ("[PAD]", "[MASK]", "[CLS]", "[UNK]")
 PAD_ID, MASK_ID, CLS_ID, UNK_ID = range(4)
 N_SPECIAL = len(SPECIAL_TOKENS)
+BLOCK = 1 << 20
+"""``encode`` checks a sequence in blocks of this many bases, so that its temporaries
+stay small next to the output whatever the sequence's length (a whole genome)."""
 
 
 class DNATokenizer:
@@ -73,7 +76,14 @@ class DNATokenizer:
     def codes(self, seq: str) -> np.ndarray:
         """(L,) uint8 codes 0..3 of ``seq``; ``ValueError`` naming a non-ACGT character
         and its position."""
-        return codes(seq, strict=True, name=f"{self.name} tokenizer: sequence")
+        name = f"{self.name} tokenizer: sequence"
+        if not isinstance(seq, str) or len(seq) <= BLOCK:
+            return codes(seq, strict=True, name=name)
+        out = np.empty(len(seq), dtype=np.uint8)  # one code per character
+        for a in range(0, len(seq), BLOCK):
+            piece = seq[a : a + BLOCK]
+            out[a : a + BLOCK] = codes(piece, strict=True, name=name, offset=a)
+        return out
 
     def encode(self, seq: str) -> np.ndarray:
         """(n_tokens,) int64 token ids of the DNA string ``seq``."""
@@ -132,7 +142,9 @@ class NucleotideTokenizer(DNATokenizer):
         super().__init__(list(SPECIAL_TOKENS) + list(ALPHABET))
 
     def _encode(self, c: np.ndarray) -> np.ndarray:
-        return c.astype(np.int64) + N_SPECIAL
+        ids = c.astype(np.int64)
+        ids += N_SPECIAL
+        return ids
 
 
 class KmerTokenizer(DNATokenizer):
@@ -160,14 +172,14 @@ class KmerTokenizer(DNATokenizer):
         self._first = N_SPECIAL + len(singles)  # id of the first k-mer ("AAA...")
         super().__init__(list(SPECIAL_TOKENS) + singles + kmers)
 
-    def _index(self, c: np.ndarray, stride: int) -> np.ndarray:
-        """Index 0..4**k-1 of every k-mer starting at 0, stride, 2 * stride, ..."""
-        n = (len(c) - self.k) // stride + 1
-        starts = np.arange(n) * stride
-        idx = np.zeros(n, dtype=np.int64)
-        for j in range(self.k):
-            idx = idx * 4 + c[starts + j]
-        return idx
+    def _index(self, c: np.ndarray, stride: int, out: np.ndarray) -> None:
+        """Write into ``out`` the id of every k-mer starting at 0, stride, 2 * stride,
+        ... (``len(out)`` of them), in place: no temporary as long as ``out``."""
+        out[:] = 0
+        for j in range(self.k):  # out = 4 * out + code of base j of each k-mer
+            np.left_shift(out, 2, out=out)
+            np.add(out, c[j : j + stride * (len(out) - 1) + 1 : stride], out=out)
+        out += self._first
 
     def _encode(self, c: np.ndarray) -> np.ndarray:
         if self.overlapping:
@@ -176,11 +188,16 @@ class KmerTokenizer(DNATokenizer):
                     f"{self.name}: a sequence of length {len(c)} is shorter than k ="
                     f" {self.k}"
                 )
-            return self._index(c, 1) + self._first
+            ids = np.empty(len(c) - self.k + 1, dtype=np.int64)
+            self._index(c, 1, ids)
+            return ids
         n_full = len(c) // self.k
-        body = self._index(c[: n_full * self.k], self.k) if n_full else np.zeros(0)
-        tail = c[n_full * self.k :].astype(np.int64) + N_SPECIAL
-        return np.concatenate([body.astype(np.int64) + self._first, tail])
+        ids = np.empty(n_full + len(c) % self.k, dtype=np.int64)
+        if n_full:
+            self._index(c, self.k, ids[:n_full])
+        ids[n_full:] = c[n_full * self.k :]  # the tail: single bases
+        ids[n_full:] += N_SPECIAL
+        return ids
 
     def _decode(self, tokens: list[str]) -> str:
         if not self.overlapping:
@@ -227,7 +244,8 @@ def train_bpe(sequences, vocab_size: int = 512, *, chunk: int = 1000) -> BPEToke
 
     Parameters
     ----------
-    sequences : a DNA string or an iterable of them (A, C, G, T, either case)
+    sequences : a DNA string or an iterable of them (A, C, G, T, either case), with
+        at least one base (``ValueError`` otherwise)
     vocab_size : size of the final vocabulary (special tokens and bases included)
     chunk : long sequences are cut into pieces of this many bases (BPE's "words";
         merges never cross a cut)
@@ -246,6 +264,12 @@ def train_bpe(sequences, vocab_size: int = 512, *, chunk: int = 1000) -> BPEToke
     seqs = [sequences] if isinstance(sequences, str) else list(sequences)
     for r, s in enumerate(seqs):
         codes(s, strict=True, name=f"train_bpe: sequence {r}")
+    if not any(seqs):
+        got = f"{len(seqs)} empty string(s)" if seqs else "no sequences"
+        raise ValueError(
+            f"train_bpe: sequences hold no bases (got {got}); pass at least one DNA"
+            " string of A, C, G, T to learn merges from"
+        )
     pieces = [s[i : i + chunk].upper() for s in seqs for i in range(0, len(s), chunk)]
     hf = Tokenizer(models.BPE(unk_token="[UNK]"))
     trainer = trainers.BpeTrainer(

@@ -11,10 +11,12 @@ Used in: ch. 4 (CTC basecalling).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._util import as_numpy, check_ctc_labels
 from .registry import register
 
 __all__ = ["Basecaller"]
@@ -33,7 +35,8 @@ class Basecaller(nn.Module):
     n_outputs : output classes, 5 = blank, A, C, G, T (blank is class 0)
 
     Shapes: ``forward`` (batch, 1, n_samples) -> (batch, steps, n_outputs) logits with
-    ``steps = output_lengths(n_samples)``.
+    ``steps = output_lengths(n_samples)``; every convolution pads ``kernel_size // 2``
+    on each side, so one sample (the minimum) gives one step.
 
     Used in: ch. 4 (CTC basecalling).
     """
@@ -59,7 +62,8 @@ class Basecaller(nn.Module):
         self.conv = nn.Sequential(*layers)
         self.rnn = nn.GRU(c_in, hidden, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * hidden, n_outputs)
-        self.ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+        # impossible alignments are refused in training_step, never zeroed silently
+        self.ctc = nn.CTCLoss(blank=0, zero_infinity=False)
 
     def output_lengths(self, n_samples: torch.Tensor) -> torch.Tensor:
         """(batch,) int64 output steps for (batch,) input samples (conv arithmetic)."""
@@ -71,11 +75,7 @@ class Basecaller(nn.Module):
         return n
 
     def forward(self, signal: torch.Tensor) -> torch.Tensor:
-        if signal.dim() != 3 or signal.shape[1] != 1:
-            raise ValueError(
-                f"Basecaller: signal must be (batch, 1, n_samples), got"
-                f" {tuple(signal.shape)}"
-            )
+        _check_signal(signal)
         h = self.conv(signal)  # (batch, channels, steps)
         h, _ = self.rnn(h.transpose(1, 2))  # (batch, steps, 2 * hidden)
         return self.out(h)  # (batch, steps, n_outputs) logits
@@ -91,9 +91,37 @@ class Basecaller(nn.Module):
 
         targets (batch, S) int64 codes 1..4 padded with 0; lengths (batch,) in samples
         and bases.
+
+        Raises
+        ------
+        ValueError
+            A row whose label no CTC alignment can fit (``nn.CTCLoss`` with
+            ``zero_infinity`` would make its loss 0): fewer output steps than bases
+            plus repeated neighbours; codes outside 1..4 inside a label; lengths
+            outside the signal or the targets -- naming the row.
         """
         # by name (batch.signal, ...: a CTCBatch), or a plain tuple in that order
         signal, targets, n_samples, target_lengths = _ctc_fields(batch)
+        _check_signal(signal)
+        n = as_numpy(n_samples)
+        name = "Basecaller.training_step"
+        if n.shape != (len(signal),) or n.dtype.kind not in "iu":
+            raise ValueError(
+                f"{name}: input_lengths: expected shape ({len(signal)},) integers (one"
+                f" per row), got shape {n.shape} {n.dtype}"
+            )
+        outside = np.flatnonzero((n < 1) | (n > signal.shape[-1]))
+        if outside.size:
+            i = int(outside[0])
+            raise ValueError(
+                f"{name}: input_lengths: row {i} is {n[i]} samples, outside"
+                f" 1..{signal.shape[-1]} (the signal's length)"
+            )
+        check_ctc_labels(
+            targets, target_lengths, self.output_lengths(torch.as_tensor(n)),
+            name=name, n_labels=self.out.out_features - 1, n_samples=n,
+            hint="; drop such chunks: chunks.subset(chunks.ctc_steps() <= steps)",
+        )  # fmt: skip
         log_probs = self.log_probs(signal).transpose(0, 1)  # (steps, batch, classes)
         steps = self.output_lengths(n_samples).to(log_probs.device)
         return self.ctc(
@@ -105,6 +133,19 @@ class Basecaller(nn.Module):
         signal = getattr(batch, "signal", batch)  # a CTCBatch, a tuple or the signal
         return self.log_probs(
             signal[0] if isinstance(signal, (tuple, list)) else signal
+        )
+
+
+def _check_signal(signal) -> None:
+    shape = tuple(getattr(signal, "shape", ()))
+    if len(shape) != 3 or shape[1] != 1:
+        raise ValueError(
+            f"Basecaller: signal must be (batch, 1, n_samples), got {shape}"
+        )
+    if shape[2] < 1:
+        raise ValueError(
+            f"Basecaller: signal of shape {shape} has {shape[2]} samples; expected at"
+            " least 1 (one sample gives one output step)"
         )
 
 

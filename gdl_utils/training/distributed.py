@@ -24,6 +24,8 @@ Used in: chapter 7 (pretraining a DNA language model on several GPUs), and by ``
 
 from __future__ import annotations
 
+import datetime
+import math
 import os
 from dataclasses import dataclass
 
@@ -44,6 +46,8 @@ __all__ = [
     "all_reduce_sum",
     "cleanup_distributed",
 ]
+DEFAULT_TIMEOUT = 300.0
+"""Seconds :func:`init_distributed` waits for the other processes by default."""
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,40 @@ def _env_int(name: str, default: int) -> int:
     return int(raw)
 
 
-def init_distributed(backend: str | None = None) -> DistInfo:
+def _timeout(timeout: float | None) -> float:
+    """Seconds to wait for the other processes: ``timeout``, else ``GDL_DIST_TIMEOUT``,
+    else :data:`DEFAULT_TIMEOUT`."""
+    raw = os.environ.get("GDL_DIST_TIMEOUT", "").strip()
+    where = "timeout"
+    if timeout is None and raw:
+        where = f"environment variable GDL_DIST_TIMEOUT={raw!r}"
+        try:
+            timeout = float(raw)
+        except ValueError:
+            timeout = math.nan
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    if isinstance(timeout, bool) or not (
+        isinstance(timeout, (int, float)) and 0 < timeout < math.inf
+    ):
+        raise ValueError(
+            f"init_distributed: {where} must be a number of seconds > 0,"
+            f" got {timeout!r}"
+        )
+    return float(timeout)
+
+
+def init_distributed(
+    backend: str | None = None, timeout: float | None = None
+) -> DistInfo:
     """Join the process group described by ``RANK``/``LOCAL_RANK``/``WORLD_SIZE`` (set
     by ``torchrun``).
 
     Parameters
     ----------
     backend : "nccl" or "gloo"; default NCCL when CUDA is available, else Gloo
+    timeout : seconds to wait for the other processes to join (and, later, for each
+        collective); default the environment variable ``GDL_DIST_TIMEOUT``, else
+        :data:`DEFAULT_TIMEOUT` (300)
 
     Returns
     -------
@@ -88,7 +119,10 @@ def init_distributed(backend: str | None = None) -> DistInfo:
     joined returns the same information.
 
     Raises ``ValueError`` for a malformed environment (for example ``RANK >=
-    WORLD_SIZE``).
+    WORLD_SIZE``, no ``MASTER_ADDR``) or timeout, ``TimeoutError`` when the group does
+    not form within ``timeout`` (a peer that never started), ``RuntimeError`` for any
+    other failure to join; both name ``MASTER_ADDR``, ``MASTER_PORT``, ``RANK`` and
+    ``WORLD_SIZE``.
 
     Used in: chapter 7.
     """
@@ -100,14 +134,36 @@ def init_distributed(backend: str | None = None) -> DistInfo:
         )
     if size == 1:
         return DistInfo(0, 0, 1, get_device())
+    seconds = _timeout(timeout)
     cuda = torch.cuda.is_available()
     device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
     if not dist.is_initialized():
-        dist.init_process_group(
-            backend or ("nccl" if cuda else "gloo"), init_method="env://"
+        env = " ".join(
+            f"{name}={os.environ.get(name, '(unset)')}"
+            for name in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE")
         )
+        for name in ("MASTER_ADDR", "MASTER_PORT"):
+            if not os.environ.get(name, "").strip():
+                raise ValueError(
+                    f"init_distributed: {name} is not set ({env}); torchrun sets it,"
+                    " by hand set MASTER_ADDR and MASTER_PORT (e.g. 127.0.0.1, 29500)"
+                )
+        try:
+            dist.init_process_group(
+                backend or ("nccl" if cuda else "gloo"),
+                init_method="env://",
+                timeout=datetime.timedelta(seconds=seconds),
+            )
+        except Exception as err:
+            why = " ".join(str(err).split())[:300]
+            late = isinstance(err, TimeoutError) or "timed out" in why.lower()
+            raise (TimeoutError if late else RuntimeError)(
+                f"init_distributed: the process group did not form ({env};"
+                f" timeout {seconds} s, set by timeout= or GDL_DIST_TIMEOUT): did every"
+                f" rank start, with the same MASTER_ADDR and MASTER_PORT? {why}"
+            ) from err
     return DistInfo(dist.get_rank(), local_rank, dist.get_world_size(), device)
 
 

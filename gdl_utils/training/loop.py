@@ -46,11 +46,12 @@ import torch
 from torch import nn
 from torch.utils.data.distributed import DistributedSampler
 
+from .._util import check_int
 from ..runtime import get_device, resolve_precision, set_seed
 from . import distributed as dist
 from .batches import as_loader
 from .checkpoint import save_checkpoint
-from .epoch import _hook, _plain_step, _run_epoch, _validate
+from .epoch import _hook, _PlainStep, _run_epoch, _validate
 from .history import History, epoch_reporter
 from .schedules import LearningRates
 
@@ -147,6 +148,7 @@ def fit(
 
     Used in: chapter 2 on.
     """
+    epochs = check_int(epochs, "fit: epochs", minimum=1)
     device = get_device(device)
     precision = resolve_precision(device, precision)
     if patience is not None and val is None:
@@ -176,7 +178,7 @@ def fit(
     )
     if val is not None:
         val = as_loader(val, "val", shuffle=False, seed=None, distributed=False, **kw)
-    step = step or _plain_step(loss_fn)
+    step = step or _PlainStep(loss_fn)
     val_step = val_step or step
     sync = dist.is_distributed() and not ddp
     if sync:
@@ -214,7 +216,9 @@ def fit(
         if rates.per_epoch:
             rates.set(epoch - 1)
         model.train()
-        logs = _run_epoch(model, train_loader, step, device, precision, opt, update)
+        logs = _run_epoch(
+            model, train_loader, step, device, precision, opt, update, epoch
+        )
         if not math.isfinite(logs["loss"]):
             raise FloatingPointError(
                 f"fit: training loss is {logs['loss']} in epoch {epoch}; try a lower lr"
@@ -222,7 +226,15 @@ def fit(
         row = {"epoch": epoch, "train_loss": logs.pop("loss"), "val_loss": math.nan}
         row |= {"val_metric": math.nan} | {f"train_{k}": v for k, v in logs.items()}
         if val is not None:
-            row |= _validate(model, val, val_step, loss_fn, metric, device, precision)
+            row |= _validate(
+                model, val, val_step, loss_fn, metric, device, precision, epoch
+            )
+            if not math.isfinite(row["val_loss"]):  # never "no improvement"
+                raise FloatingPointError(
+                    f"fit: validation loss is {row['val_loss']} in epoch {epoch}"
+                    f" (train_loss {row['train_loss']:.4g}); look for NaN or inf in"
+                    " the validation inputs and labels, or try a lower lr"
+                )
         row["lr"] = rates.lr
         if on_epoch_end is not None and main:
             row |= _extra_columns(on_epoch_end, net.eval(), row)
