@@ -358,3 +358,21 @@ def test_edits_that_keep_the_weight_shapes_are_detected(tmp_path):
         "epoch": 3
     }
     assert load_model(good).checkpoint_metadata == {"epoch": 3}
+
+
+def test_a_constructor_that_cannot_run_on_meta_still_loads(tmp_path):
+    """A user class whose __init__ reads a tensor value cannot be built on the meta
+    device; load_model then builds it for real (the checks before still hold)."""
+
+    @register
+    class ReadsAValue(nn.Module):
+        def __init__(self, width: int = 3):
+            super().__init__()
+            self.linear = nn.Linear(2, width * int(torch.ones(()).item()))
+
+    model = ReadsAValue(4)
+    loaded = load_model(save_checkpoint(model, tmp_path / "reads.pt"))
+    torch.testing.assert_close(loaded.linear.weight, model.linear.weight)
+    model.model_args["width"] = 5  # a forged file: refused after the real build
+    with pytest.raises(ValueError, match=r"forged\.pt .*shape mismatch"):
+        load_model(save_checkpoint(model, tmp_path / "forged.pt"))

@@ -437,13 +437,13 @@ def test_a_detached_or_integer_loss_names_the_step():
 
 @pytest.mark.parametrize("loss_fn", [nn.CrossEntropyLoss(), nn.NLLLoss()])
 @pytest.mark.parametrize("bad", [3, -2])
-def test_cross_entropy_target_out_of_range_names_the_batch(loss_fn, bad):
+def test_cross_entropy_target_out_of_range_names_the_batch(loss_fn, bad, device):
     """A class index >= n_outputs used to raise torch's raw 'Target 3 is out of bounds'
-    (a device-side assert on CUDA)."""
+    (a device-side assert on CUDA: the targets are now read on the CPU first)."""
     X = torch.randn(8, 3)
     y = torch.tensor([0, 1, 2, 0, 1, 2, 0, bad])
     batches = [(X[:4], y[:4]), (X[4:], y[4:])]
-    kw = dict(loss_fn=loss_fn, epochs=1, device="cpu", verbose=False)
+    kw = dict(loss_fn=loss_fn, epochs=1, device=device, verbose=False)
     where = r"train batch 1 of epoch 1: .*target " + str(bad)
     with pytest.raises(ValueError, match=where + r".*3 classes.*\[0, 2\]"):
         fit(nn.Linear(3, 3), batches, **kw)

@@ -10,10 +10,10 @@ without a config class):
 
 :func:`model_config` turns a model into ``{"class": name, "args": {...}}`` (a model
 passed as an argument, as in ``RCAveraged(DeepBind())``, is nested the same way) and
-:func:`build_model` turns such a dict back into a fresh model.
-:func:`gdl_utils.training.save_checkpoint` stores the config next to the weights and
-:func:`gdl_utils.training.load_model` rebuilds the model from it. Register your own
-class the same way: ``@register`` above ``class MyNet(nn.Module)``.
+:func:`build_model` turns such a dict back into a fresh model once :func:`check_config`
+has checked it (the class's signature and annotations). ``save_checkpoint`` stores the
+config next to the weights and ``load_model`` rebuilds the model from it (both in
+:mod:`gdl_utils.training`). Register your own class: ``@register`` above the class.
 
 Used in: chapter 2 on (every model of :mod:`gdl_utils.models`), chapter 7 (pretrained
 checkpoints).

@@ -1,7 +1,10 @@
 """One pass of :func:`~gdl_utils.training.fit` over a data set: how a batch becomes a
 loss (a step function, a model's hook, or the plain ``(x, y)`` path), the row-weighted
 means of the loss and the logged scalars (summed over processes under ``torchrun``),
-and the validation pass in eval mode.
+and the validation pass in eval mode. Every batch is checked as it comes: a step must
+return a floating-point scalar loss (attached to the graph when training), and the plain
+path checks its labels (BCE in [0, 1], class indices below the output's classes); the
+errors name the step and the batch.
 
 Used in: chapter 2 on (through ``fit``).
 """

@@ -122,6 +122,7 @@ def fit(
         ``nn.BCEWithLogitsLoss()`` (labels must lie in [0, 1]),
         ``nn.CrossEntropyLoss()``
     step : ``step(model, batch) -> loss | (loss, logs)``, see the module docstring
+    epochs : passes over ``train``, an integer >= 1
     optimizer : "adamw", "adam", "sgd" (momentum 0.9) or a torch optimizer (then ``lr``
         and ``weight_decay`` are unused)
     patience : stop after this many epochs without a lower val_loss; restore the best
@@ -145,6 +146,11 @@ def fit(
         with the model in eval mode; its scalars become extra ``History`` columns
 
     Losses and logs are averaged over batches weighted by their rows (first dimension).
+    Errors name the step and the batch (``train batch 3 of epoch 2``): a loss that is
+    not a floating-point scalar, or (training) does not require grad; on the plain
+    path, BCE labels outside [0, 1] and cross-entropy / NLL class indices outside
+    ``[0, n_outputs - 1]`` (read on the CPU before each batch moves to the device);
+    ``FloatingPointError`` for a non-finite training or validation loss.
 
     Used in: chapter 2 on.
     """
