@@ -512,23 +512,19 @@ def test_one_hot_of_long_n_runs_allocates_little_beyond_its_output(kw):
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 7, 64])
-def test_n_and_iupac_columns_give_the_same_result_in_any_block_size(chunk):
+def test_n_and_iupac_columns_give_the_same_result_in_any_block_size(monkeypatch, chunk):
     """The block-wise classification of non-ACGT columns matches one block."""
-    from gdl_utils.dna.sequence import _fill_other, _policy
+    import gdl_utils.dna.sequence as sequence
 
     rng = np.random.default_rng(chunk)
     recs = ["".join(rng.choice(list("ACGTNRYnryacgt"), 40)) for _ in range(5)]
-    want = one_hot(recs, n="uniform", iupac="fractional", length=50)
-    import gdl_utils.dna.sequence as sequence
-
-    def small_blocks(*args, **kwargs):
-        return _fill_other(*args, **kwargs, chunk=chunk)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sequence, "_fill_other", small_blocks)
-        got = one_hot(recs, n="uniform", iupac="fractional", length=50)
-        np.testing.assert_array_equal(got, want)
-        recs[3] = recs[3][:17] + "X" + recs[3][18:]
-        with pytest.raises(ValueError, match=r"'X' at position 17 of record 3$"):
-            one_hot(recs, n="uniform", iupac="fractional", length=50)
-    assert _policy("uniform", "fractional", False)[1].shape == (16, 4)
+    kw = {"n": "uniform", "iupac": "fractional", "length": 50}
+    want = one_hot(recs, **kw)
+    fill_other = sequence._fill_other
+    monkeypatch.setattr(
+        sequence, "_fill_other", lambda *a, **k: fill_other(*a, **k, chunk=chunk)
+    )
+    np.testing.assert_array_equal(one_hot(recs, **kw), want)
+    recs[3] = recs[3][:17] + "X" + recs[3][18:]
+    with pytest.raises(ValueError, match=r"'X' at position 17 of record 3$"):
+        one_hot(recs, **kw)

@@ -167,15 +167,16 @@ def kmer_counts(
     rna : bool, count ``U`` as ``T`` (otherwise ``U`` is an error, as in
         :func:`one_hot`)
     sparse : bool, return a ``scipy.sparse.csr_array``; needed when the dense ``(N,
-        4**k)`` table
-        would exceed :data:`MAX_DENSE_BYTES` (1 GiB), e.g. k = 14 (4**14 columns: 2 GiB
-        per record)
+        4**k)`` table would exceed :data:`MAX_DENSE_BYTES` (1 GiB), e.g. k = 14
+        (4**14 columns: 2 GiB per record)
 
     Returns
     -------
     (4**k,) for a str, (N, 4**k) for a batch; columns in :func:`all_kmers` order. int64
-    counts or
-    float64 frequencies.
+    counts or float64 frequencies.
+
+    A record is read in blocks of :data:`BLOCK` windows: besides the table, a genome
+    of any length needs a few MiB.
 
     Used in: chapters 1 (01), 2 (02a, 02b), 3 (03a), 4 (04b) and 7 (07d).
     """

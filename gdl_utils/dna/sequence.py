@@ -3,7 +3,8 @@
 Layout: one sequence of length ``L`` is ``(4, L)``, a batch ``(N, 4, L)``, channels
 **A, C, G, T**; the complement of channel ``i`` is channel ``3 - i`` (the reverse
 complement lives in :mod:`gdl_utils.dna.strands`). All work is vectorised over the bytes
-(``numpy.frombuffer`` and lookup tables), never base by base in Python.
+(``numpy.frombuffer`` and lookup tables), never base by base in Python, and done in
+blocks: :func:`one_hot` needs about 1.3x its float32 output (a chromosome of N too).
 
 Character policy of :func:`one_hot`:
 
@@ -74,9 +75,8 @@ def _policy(n: str, iupac: str, rna: bool) -> tuple[np.ndarray, np.ndarray]:
 
 def _byte_matrix(seqs: list[str], length: int | None, align: str):
     """(N, L) uint8 records (non-ASCII as ``?``), (N,) shifts (column j of row i is
-    character j + shift[i]
-    of record i) and (N,) bounds ``lo``, ``hi`` of the columns holding characters (the
-    rest is padding)."""
+    character j + shift[i] of record i) and (N,) bounds ``lo``, ``hi`` of the columns
+    holding characters (the rest is padding)."""
     flat = np.frombuffer(
         "".join(seqs).encode("ascii", errors="replace"), dtype=np.uint8
     )
@@ -121,9 +121,8 @@ def _blocks(shape: tuple[int, int], chunk: int):
 
 def _hot(mat: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, int]:
     """(N, 4, L) bool "column is A/C/G/T" (b | 0x20 == ord('a') exactly for b in b'Aa',
-    ...) and its
-    number of True values, built in cache-sized blocks so that the temporaries never
-    leave the cache."""
+    ...) and its number of True values, built in cache-sized blocks so that the
+    temporaries never leave the cache."""
     n, width = mat.shape
     hot, hits, buf = (
         np.empty((n, 4, width), dtype=bool),
