@@ -9,6 +9,7 @@ skipped when they are absent.
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +44,20 @@ def random_one_hot(rng, n: int, length: int, *, tensor: bool = False):
     x = np.zeros((n, 4, length), dtype=np.float32)
     x[np.arange(n)[:, None], idx, np.arange(length)[None, :]] = 1.0
     return torch.from_numpy(x) if tensor else x
+
+
+def peak_bytes(func):
+    """``func()`` and the peak bytes allocated while it ran (numpy reports its buffers
+    to tracemalloc), for memory-ceiling tests."""
+    tracemalloc.start()
+    try:
+        out = func()
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def random_dna(n: int, letters: bytes, seed: int) -> str:
+    """A random string of ``n`` characters drawn from ``letters``."""
+    idx = np.random.default_rng(seed).integers(0, len(letters), n)
+    return np.frombuffer(letters, np.uint8)[idx].tobytes().decode()

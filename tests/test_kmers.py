@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import tracemalloc
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import peak_bytes, random_dna
 
 from gdl_utils._util import ALPHABET
 from gdl_utils.dna import kmers
@@ -246,35 +246,18 @@ def test_kmer_tokenize_properties(seq, k, stride):
         assert tokens[0] + "".join(t[-1] for t in tokens[1:]) == seq.upper()
 
 
-def _peak_bytes(func):
-    """``func()`` and the peak bytes allocated while it ran (numpy reports its buffers
-    to tracemalloc)."""
-    tracemalloc.start()
-    try:
-        out = func()
-        return out, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def _dna(n: int, letters: bytes, seed: int) -> str:
-    """A random string of ``n`` characters drawn from ``letters``."""
-    idx = np.random.default_rng(seed).integers(0, len(letters), n)
-    return np.frombuffer(letters, np.uint8)[idx].tobytes().decode()
-
-
 def test_kmer_counts_of_a_long_record_allocate_a_few_mib():
     """Issue 24 §4: kmer_counts(k=6) of 100 Mbp allocated 2.4 GiB (25 bytes per base)
     for a 32 kB table; a record is now read in blocks of kmers.BLOCK windows."""
-    seq = _dna(6_000_000, b"ACGTacgtACGTN", seed=6)
-    counts, peak = _peak_bytes(lambda: kmer_counts(seq, 6))
+    seq = random_dna(6_000_000, b"ACGTacgtACGTN", seed=6)
+    counts, peak = peak_bytes(lambda: kmer_counts(seq, 6))
     assert peak <= 8 * 2**20, f"peak {peak / 2**20:.0f} MiB for 6 Mbp"
     n_clean = sum(
         kmer_counts(seq[i : i + 1_000_005], 6).sum()
         for i in range(0, 6_000_000, 1_000_000)
     )
     assert counts.sum() == n_clean  # every window once, none lost at block borders
-    sparse, peak = _peak_bytes(lambda: kmer_counts(seq, 6, sparse=True))
+    sparse, peak = peak_bytes(lambda: kmer_counts(seq, 6, sparse=True))
     assert peak <= 8 * 2**20 and (sparse.toarray()[0] == counts).all()
 
 

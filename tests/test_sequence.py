@@ -4,7 +4,6 @@ property tests."""
 from __future__ import annotations
 
 import re
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from shared_data import peak_bytes, random_dna
 
 from gdl_utils._util import ALPHABET
 from gdl_utils.dna.sequence import (
@@ -478,30 +478,13 @@ def test_count_mutations_is_a_metric(seqs, ref):
     )
 
 
-def _peak_bytes(func):
-    """``func()`` and the peak bytes allocated while it ran (numpy reports its buffers
-    to tracemalloc)."""
-    tracemalloc.start()
-    try:
-        out = func()
-        return out, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def _dna(n: int, letters: bytes, seed: int) -> str:
-    """A random string of ``n`` characters drawn from ``letters``."""
-    idx = np.random.default_rng(seed).integers(0, len(letters), n)
-    return np.frombuffer(letters, np.uint8)[idx].tobytes().decode()
-
-
 @pytest.mark.parametrize("kw", [{"dtype": np.int8}, {"n": "uniform"}])
 def test_one_hot_of_long_n_runs_allocates_little_beyond_its_output(kw):
     """Issue 24 §4: one_hot of 100 Mbp of N allocated 3.4x its output (5.0 GiB), the
     index arrays of every N column at once; they are now made block by block."""
-    mixed = _dna(1_000_000, b"ACGTacgtNn", seed=5)
+    mixed = random_dna(1_000_000, b"ACGTacgtNn", seed=5)
     seq = "N" * 3_000_000 + mixed + "n" * 2_000_000
-    x, peak = _peak_bytes(lambda: one_hot(seq, **kw))
+    x, peak = peak_bytes(lambda: one_hot(seq, **kw))
     assert x.shape == (4, 6_000_000)
     assert peak <= 1.5 * x.nbytes, (
         f"peak {peak / 2**20:.0f} MiB for an output of {x.nbytes / 2**20:.0f} MiB"

@@ -3,12 +3,11 @@ layouts, BPE trained by the Hugging Face library, and errors that name the posit
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import peak_bytes, random_dna
 
 from gdl_utils.lm.tokenizers import (
     MASK_ID,
@@ -116,23 +115,6 @@ def test_check_model_catches_a_mismatched_vocabulary():
         KmerTokenizer(3).check_model(lm)
 
 
-def _peak_bytes(func):
-    """``func()`` and the peak bytes allocated while it ran (numpy reports its buffers
-    to tracemalloc)."""
-    tracemalloc.start()
-    try:
-        out = func()
-        return out, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def _dna(n: int, letters: bytes, seed: int) -> str:
-    """A random string of ``n`` characters drawn from ``letters``."""
-    idx = np.random.default_rng(seed).integers(0, len(letters), n)
-    return np.frombuffer(letters, np.uint8)[idx].tobytes().decode()
-
-
 @pytest.mark.parametrize(
     "tok",
     [KmerTokenizer(6, overlapping=True), KmerTokenizer(6), NucleotideTokenizer()],
@@ -142,8 +124,8 @@ def test_encoding_a_long_sequence_allocates_little_beyond_its_ids(tok):
     """Issue 24 §4: the overlapping 6-mer tokenizer took 4.2x its output on 100 Mbp
     (3.2 GiB). Now: the ids, one code byte per base, and one block's temporaries
     (a few bytes per base of a block of 2**20)."""
-    seq = _dna(6_000_000, b"ACGTacgt", seed=7)
-    ids, peak = _peak_bytes(lambda: tok.encode(seq))
+    seq = random_dna(6_000_000, b"ACGTacgt", seed=7)
+    ids, peak = peak_bytes(lambda: tok.encode(seq))
     assert peak <= ids.nbytes + len(seq) + 4 * 2**20, (
         f"peak {peak / 2**20:.0f} MiB for {ids.nbytes / 2**20:.0f} MiB of ids"
     )
