@@ -44,8 +44,10 @@ class _PlainStep:
         y = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
         if not isinstance(y, torch.Tensor) or not (first or y.device.type == "cpu"):
             return
-        if isinstance(loss_fn, _BINARY) and not bool(((y >= 0) & (y <= 1)).all()):
-            check_binary_labels(loss_fn, y, where)
+        if isinstance(loss_fn, _BINARY) and y.numel():
+            low, high = torch.aminmax(y.detach())  # one pass; NaN fails both tests
+            if not (low.item() >= 0 and high.item() <= 1):
+                check_binary_labels(loss_fn, y, where)
         if isinstance(loss_fn, _CLASSES) and not y.is_floating_point():
             kept = y[y != loss_fn.ignore_index]
             self.range = (int(kept.min()), int(kept.max())) if kept.numel() else None
