@@ -17,8 +17,7 @@ import pytest
 import torch
 from shared_data import MIRRORS, needs_mirror
 
-from gdl_utils.basecalling import ctc
-from gdl_utils.basecalling.chunks import chunk_reads, ctc_batches, region_split
+from gdl_utils.basecalling import chunk_reads, ctc, ctc_batches, region_split
 from gdl_utils.datasets.nanopore import load_nanopore_reads
 from gdl_utils.models.basecaller import Basecaller
 from gdl_utils.runtime import set_seed

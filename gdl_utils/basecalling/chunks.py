@@ -11,8 +11,7 @@ from one 48.5-kb genome, so a split by read would test on sequence seen in train
 - :func:`region_split`: train / validation / test by reference position, both strands;
 - :func:`assert_no_leakage`: no test chunk's sequence occurs in a training chunk.
 
-Batches for the CTC loss are in :mod:`.batches` (:func:`ctc_batches`, also importable
-from here).
+Batches for the CTC loss are in :mod:`.batches` (:func:`ctc_batches`).
 
 Used in: ch. 4 (CTC basecalling).
 """
@@ -25,12 +24,10 @@ import numpy as np
 
 from .._util import check_int, codes
 from ..dna.strands import reverse_complement
-from .batches import CTCBatch, ctc_batches  # noqa: F401 (also importable from here)
 
 __all__ = [
     "MAD_TO_SD",
     "Chunks",
-    "CTCBatch",
     "normalise_signal",
     "cut_chunks",
     "chunk_reads",
