@@ -27,6 +27,7 @@ def test_locate_on_both_strands(rng):
     assert loc["start"].tolist() == [100, 3000, -1, 4000]
     assert loc["strand"].tolist() == ["+", "-", "", "+"]
     assert loc["n_hits"].tolist() == [1, 1, 0, 2]
+    assert loc["starts"].tolist() == [(100,), (3000,), (), (4000, 5000)]
     with pytest.raises(ValueError, match="sequence 0 has 10 bp < seed_len=32"):
         locate_in_genome(["ACGTACGTAC"], genome)
     with pytest.raises(ValueError, match="'N' at position 1"):
@@ -65,3 +66,18 @@ def test_benchmark_occurs_in_the_genome(monkeypatch, tmp_path):
         piece = genome[hit.start : hit.start + 81]
         assert row.seq == (piece if hit.strand == "+" else reverse_complement(piece))
     assert np.mean(loc["strand"] == "-") > 0.3  # both strands occur
+
+
+def test_repeated_elsewhere_marks_copies_on_either_strand(rng):
+    from gdl_utils.datasets import repeated_elsewhere
+
+    genome = "".join(rng.choice(list("ACGT"), 6000))
+    copy = genome[4200:4240]  # 40 bp; its reverse complement is put into the region
+    region = genome[:1000] + reverse_complement(copy) + genome[1040:2000]
+    g = region + genome[2000:]
+    mask = repeated_elsewhere(g, 0, 2000, k=20)
+    assert mask.shape == (2000,)
+    assert mask[1000:1040].all() and mask.sum() < 60  # the copy (and chance 20-mers)
+    assert not repeated_elsewhere(genome, 0, 2000, k=20)[:1000].any()
+    with pytest.raises(ValueError, match="k=40"):
+        repeated_elsewhere(g, 0, 2000, k=40)

@@ -68,3 +68,48 @@ def test_predicted_distribution_matches_log2_prob(rng):
     assert dist.shape == (1995, 4)
     np.testing.assert_allclose((2.0**dist).sum(1), 1.0)
     np.testing.assert_array_equal(dist[np.arange(1995), seq[5:]], m.log2_prob(seq, 5))
+
+
+def _order2_chain(n, seed=0):
+    """A random order-2 Markov chain over ACGT (peaked transition rows)."""
+    rng = np.random.default_rng(seed)
+    table = rng.dirichlet(np.full(4, 0.3), size=16)
+    out = list(rng.integers(0, 4, 2))
+    for _ in range(n - 2):
+        out.append(rng.choice(4, p=table[out[-2] * 4 + out[-1]]))
+    return "".join("ACGT"[i] for i in out)
+
+
+def test_backoff_is_a_distribution_and_fair_at_high_orders():
+    seq = _order2_chain(30_000)
+    train, test = seq[:25_000], seq[25_000:]
+    m = MarkovModel(10, smoothing="backoff").fit(train)
+    logp = m.predict_log2(test)
+    np.testing.assert_allclose((2.0**logp).sum(1), 1.0, rtol=1e-9)
+    add = markov_bits_per_base(train, test, [2, 10], start=10)
+    back = markov_bits_per_base(train, test, [2, 10], start=10, smoothing="backoff")
+    # add-one spreads order 10 over a million contexts; back-off stays near order 2
+    assert add[10] > add[2] + 0.3
+    assert back[10] < back[2] + 0.05
+    assert back[2] == pytest.approx(
+        MarkovModel(2, smoothing="backoff").fit(train).bits_per_base(test, 10)
+    )
+    # order 0 is the add-alpha base composition either way
+    assert MarkovModel(0, smoothing="backoff").fit(train).bits_per_base(test) == (
+        pytest.approx(MarkovModel(0).fit(train).bits_per_base(test))
+    )
+
+
+def test_positions_select_the_scored_bases():
+    seq = _order2_chain(5_000, seed=1)
+    keep = np.zeros(5_000 - 2000 - 3, bool)
+    keep[::2] = True
+    full = MarkovModel(3).fit(seq[:2000]).log2_prob(seq[2000:], 3)
+    got = markov_bits_per_base(seq[:2000], seq[2000:], [3], positions=keep)
+    assert got[3] == pytest.approx(float(-full[keep].mean()))
+    with pytest.raises(ValueError, match="positions has shape"):
+        markov_bits_per_base(seq[:2000], seq[2000:], [3], positions=keep[:-1])
+    with pytest.raises(ValueError, match="smoothing must be 'add' or 'backoff'"):
+        MarkovModel(3, smoothing="kn")
+    with pytest.raises(ValueError, match="beta must be > 0"):
+        MarkovModel(3, smoothing="backoff", beta=0)

@@ -146,6 +146,24 @@ def test_kmer_windows_on_both_strands_are_genome_substrings():
         strands.append(text in genome)
         assert text in genome or reverse_complement(text) in genome
     assert 0.3 < np.mean(strands) < 0.7  # both strands are drawn
+    # sequences() is the DNA of the same windows, as the model reads them
+    assert data.sequences(0) == [kmers.decode(r) for r in batch["input_ids"].numpy()]
+
+
+def test_window_sequences_avoid_the_excluded_regions():
+    rng = np.random.default_rng(3)
+    genome = "".join(rng.choice(list("ACGT"), 4000))
+    held = genome[1000:1081]
+    exclude = np.zeros(len(genome), bool)
+    exclude[1000:1081] = True
+    tokens = NucleotideTokenizer().encode(genome)
+    for mask, expect_hit in ((None, True), (exclude, False)):
+        data = GenomeWindows(tokens, 400, 100, 100, exclude=mask, both_strands=True)
+        seqs = [s for e in range(3) for s in data.sequences(e)]
+        hits = [held in s or reverse_complement(held) in s for s in seqs]
+        assert any(hits) == expect_hit
+    with pytest.raises(ValueError, match="not nucleotide ids"):
+        GenomeWindows(tokens + 4, 8, 16, 8).sequences(0)
 
 
 def test_bits_per_base_leaves_the_model_as_it_found_it():

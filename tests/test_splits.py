@@ -281,3 +281,14 @@ def test_seed_defaults_to_none_and_none_still_splits(toy):
 def test_kfold_bad_n_splits(toy, bad):
     with pytest.raises(ValueError, match="n_splits must be 'loo' or an integer"):
         dedup_kfold(toy, bad, seed=0)
+
+
+def test_contained_in_finds_either_strand_and_only_whole_copies():
+    from gdl_utils.dna import contained_in, reverse_complement
+
+    windows = ["AAACGTTGCAGG", "TTTTTTTT"]
+    seqs = ["cgttg", reverse_complement("GTTGCA"), "CGTTGCAGGA", "GGGGG"]
+    assert contained_in(seqs, windows).tolist() == [True, True, False, False]
+    assert contained_in([], windows).tolist() == []
+    with pytest.raises(ValueError, match="empty sequence"):
+        contained_in([""], windows)

@@ -36,6 +36,7 @@ from .genomes import (
     load_ecoli_promoters,
     locate_in_genome,
     read_promoter_file,
+    repeated_elsewhere,
 )
 from .logomaker_sets import (
     load_ars1_library,
@@ -92,6 +93,7 @@ __all__ = [
     "load_uci_promoters",
     "load_uci_splice",
     "locate_in_genome",
+    "repeated_elsewhere",
     "log2_enrichment",
     "parse_kircher_mpra",
     "parse_pum2",

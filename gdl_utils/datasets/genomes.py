@@ -17,7 +17,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from .._util import codes
+from .._util import check_int, codes
 from ..dna.seqio import read_fasta
 from ..dna.strands import reverse_complement
 from .fetching import dataset_path
@@ -30,6 +30,7 @@ __all__ = [
     "load_ecoli_promoters",
     "read_promoter_file",
     "locate_in_genome",
+    "repeated_elsewhere",
 ]
 
 ECOLI_LENGTH = 4_639_675
@@ -138,15 +139,17 @@ def locate_in_genome(seqs, genome: str, *, seed_len: int = 32) -> pd.DataFrame:
     Returns
     -------
     DataFrame with one row per sequence: ``start`` (0-based, forward-strand coordinate
-    of the occurrence's leftmost base; -1 if absent), ``strand`` ("+", "-" or ""),
-    ``n_hits`` (number of occurrences over both strands).
+    of the first occurrence's leftmost base; -1 if absent), ``strand`` ("+", "-" or
+    ""), ``n_hits`` (number of occurrences over both strands) and ``starts`` (a tuple
+    of the forward-strand starts of every occurrence, sorted; what a held-out mask
+    must cover).
 
     Used in: chapter 7.
     """
     seqs = list(seqs)
     g = codes(genome, strict=True, name="locate_in_genome: genome")
     rc = reverse_complement(genome)
-    starts, strands, hits = [], [], []
+    starts, strands, hits, every = [], [], [], []
     index = {}
     for strand, text, c in (("+", genome, g), ("-", rc, 3 - g[::-1])):
         h = _hash(c, seed_len)
@@ -171,4 +174,49 @@ def locate_in_genome(seqs, genome: str, *, seed_len: int = 32) -> pd.DataFrame:
         starts.append(found[0][0] if found else -1)
         strands.append(found[0][1] if found else "")
         hits.append(len(found))
-    return pd.DataFrame({"start": starts, "strand": strands, "n_hits": hits})
+        every.append(tuple(f[0] for f in found))
+    return pd.DataFrame(
+        {"start": starts, "strand": strands, "n_hits": hits, "starts": every}
+    )
+
+
+def repeated_elsewhere(genome: str, start: int, end: int, *, k: int = 32) -> np.ndarray:
+    """Which bases of ``genome[start:end]`` lie in a ``k``-mer that also occurs, on
+    either strand, outside that region.
+
+    A held-out region is only held out where its sequence is not repeated in the
+    training part: a model (or a high-order Markov model) that has read the other
+    copy can recall it. Scoring the bases where this is False measures prediction, not
+    recall.
+
+    Parameters
+    ----------
+    genome : the genome, A, C, G, T
+    start, end : the region, 0-based, end exclusive
+    k : k-mer length, 1..32
+
+    Returns
+    -------
+    (end - start,) bool
+
+    Used in: chapter 7 (07c).
+    """
+    k = check_int(k, "repeated_elsewhere: k", minimum=1)
+    if k > 32 or not 0 <= start < end <= len(genome) or end - start < k:
+        raise ValueError(
+            f"repeated_elsewhere: need 1 <= k <= 32 and 0 <= start < end <="
+            f" {len(genome)} with end - start >= k; got k={k}, start={start}, end={end}"
+        )
+    g = codes(genome, strict=True, name="repeated_elsewhere: genome")
+    inside = _hash(g[start:end], k)  # (end - start - k + 1,)
+    wanted = np.unique(inside)  # small: look the genome's k-mers up in the region's
+    seen = []
+    for part in (g[:start], g[end:]):
+        for c in (part, 3 - part[::-1]):
+            if len(c) >= k:
+                h = _hash(c, k)
+                at = np.minimum(np.searchsorted(wanted, h), len(wanted) - 1)
+                seen.append(h[wanted[at] == h])
+    hit = np.isin(inside, np.concatenate(seen)) if seen else np.zeros(len(inside), bool)
+    covered = np.convolve(hit.astype(np.int64), np.ones(k, np.int64))  # (end - start,)
+    return covered > 0

@@ -12,6 +12,7 @@ from .bed import (
     read_bed,
 )
 from .duplicates import (
+    contained_in,
     deduplicate,
     duplicate_summary,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "all_kmers",
     "count_mutations",
     "dedup_kfold",
+    "contained_in",
     "deduplicate",
     "duplicate_summary",
     "gc_content",

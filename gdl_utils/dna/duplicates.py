@@ -10,9 +10,12 @@ reset).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["duplicate_summary", "deduplicate"]
+from .strands import reverse_complement
+
+__all__ = ["duplicate_summary", "deduplicate", "contained_in"]
 
 
 def _require(df: pd.DataFrame, *cols) -> None:
@@ -98,3 +101,37 @@ def deduplicate(
         )
     kept = df.loc[~conflict]
     return kept.loc[~kept[seq_col].duplicated(keep="first")]
+
+
+def contained_in(seqs, windows) -> np.ndarray:
+    """Which sequences occur, on either strand, inside any of the windows.
+
+    The check that a held-out set was really held out of pretraining: pass the
+    held-out sequences and the windows the model read (e.g.
+    :meth:`gdl_utils.lm.GenomeWindows.sequences`). Every window contributes each of
+    its substrings of each query length, so the cost is linear in the total window
+    length per distinct query length.
+
+    Parameters
+    ----------
+    seqs : N DNA strings (the held-out sequences; case is ignored)
+    windows : M DNA strings
+
+    Returns
+    -------
+    (N,) bool: True where ``seqs[i]`` or its reverse complement is a substring of a
+    window
+
+    Used in: chapter 7 (07d).
+    """
+    seqs = [str(s).upper() for s in seqs]
+    windows = [str(w).upper() for w in windows]
+    found = np.zeros(len(seqs), bool)
+    for n in sorted({len(s) for s in seqs}):
+        if n == 0:
+            raise ValueError("contained_in: an empty sequence is in every window")
+        pieces = {w[i : i + n] for w in windows for i in range(len(w) - n + 1)}
+        for i, s in enumerate(seqs):
+            if len(s) == n:
+                found[i] = s in pieces or reverse_complement(s) in pieces
+    return found

@@ -16,6 +16,7 @@ from .markov import (
     MAX_ORDER,
     MarkovModel,
     markov_bits_per_base,
+    markov_log2_probs,
 )
 from .pretrain import (
     IGNORE,
@@ -50,6 +51,7 @@ __all__ = [
     "causal_lm_batch",
     "causal_log2_probs",
     "markov_bits_per_base",
+    "markov_log2_probs",
     "mask_tokens",
     "region_mask",
     "sample_windows",

@@ -223,14 +223,32 @@ class GenomeWindows:
             )
         self.batch_size, self.passes = batch_size // world, 0
 
-    def batch(self, seed: int) -> dict[str, torch.Tensor]:
-        """All windows of one pass as one dict of (n_windows, length) tensors."""
+    def _bases(self, seed: int) -> np.ndarray:
+        """(n_windows, length * k) nucleotide ids of one pass, on the strand read."""
         w = sample_windows(
             self.tokens, self.n_windows, self.length * self.k, self.exclude, seed
         )
         if self.both_strands:  # complement of id t is 11 - t (A=4 <-> T=7)
             flip = np.random.default_rng([seed, 1]).random(len(w)) < 0.5
             w[flip] = 11 - w[flip, ::-1]
+        return w
+
+    def sequences(self, pass_index: int = 0) -> list[str]:
+        """The DNA the model reads in pass ``pass_index`` (0-based): ``n_windows``
+        strings of ``length * k`` bases, reverse-complemented where the window was
+        flipped. What a leak check searches for held-out sequences."""
+        w = self._bases(self.seed + check_int(pass_index, "pass_index", minimum=0))
+        if w.size and (w.min() < N_SPECIAL or w.max() >= N_SPECIAL + 4):
+            raise ValueError(
+                "GenomeWindows.sequences: the tokens are not nucleotide ids 4..7"
+                " (NucleotideTokenizer), so the windows cannot be read as DNA"
+            )
+        letters = np.frombuffer(b"ACGT", np.uint8)[w - N_SPECIAL]
+        return [row.tobytes().decode() for row in letters]
+
+    def batch(self, seed: int) -> dict[str, torch.Tensor]:
+        """All windows of one pass as one dict of (n_windows, length) tensors."""
+        w = self._bases(seed)
         if self.k > 1:  # ids of KmerTokenizer(k): 8 + index of the k-mer
             powers = 4 ** np.arange(self.k - 1, -1, -1)
             w = (w - N_SPECIAL).reshape(len(w), self.length, self.k) @ powers + 8
