@@ -81,9 +81,11 @@ def knn_label_scores(
 def active_units(mu, threshold: float = 0.01) -> int:
     """Number of latent dimensions with ``Var_cells(mu) > threshold``.
 
-    ``mu`` is the (n_cells, n_latent) matrix of posterior means. A dimension whose mean
-    does not move with the input carries no information: its posterior equals the
-    prior (Burda et al. 2016's 0.01 threshold).
+    ``mu`` is the (n_cells, n_latent) matrix of posterior means; a dimension whose
+    mean barely moves with the input is inactive (Burda et al. 2016's 0.01 threshold).
+    The count is necessary, not sufficient, for a used unit: every unit of an
+    untrained encoder is "active" too (``VAE.unit_usage`` asks the decoder), and
+    means that vary by less than the threshold can still order cells by type.
 
     Used in: chapter 5 (notebook 05b).
     """

@@ -222,3 +222,34 @@ class VAE(nn.Module):
 
     def predict_step(self, batch):
         return self.encode(batch[0])[0]  # the latent means
+
+    @torch.no_grad()
+    def unit_usage(self, x) -> torch.Tensor:
+        """How much the decoder uses each latent unit.
+
+        For every unit j: the rise in the mean squared error of the decoded latent
+        means, ``mean((x - decode(mu))**2)``, when ``mu[:, j]`` is replaced by its mean
+        over the cells of ``x``. About 0 for a unit the decoder ignores (posterior
+        collapse) and for every unit of an untrained decoder, which the variance of
+        ``mu`` alone (``active_units``) does not tell apart from a used unit.
+
+        x : (n_cells, n_inputs). Returns a (n_latent,) CPU tensor in the units of ``x``
+        squared (for standardised genes: the fraction of the variance lost).
+
+        Used in: chapter 5 (notebook 05b).
+        """
+        was_training = self.training
+        self.eval()
+        device = next(self.parameters()).device
+        x = _check_input(
+            torch.as_tensor(x, dtype=torch.float32, device=device), self.n_inputs, "VAE"
+        )
+        mu = self.encode(x)[0]
+        base = ((x - self.decode(mu)) ** 2).mean()
+        rise = []
+        for j in range(mu.shape[1]):
+            ablated = mu.clone()
+            ablated[:, j] = mu[:, j].mean()
+            rise.append(((x - self.decode(ablated)) ** 2).mean() - base)
+        self.train(was_training)
+        return torch.stack(rise).cpu()
