@@ -32,6 +32,7 @@ from .methods import (
 from .modisco import (
     compile_modisco,
     enable_disk_cache,
+    pattern_recovery,
     run_modisco,
 )
 from .scores import (
@@ -61,6 +62,7 @@ __all__ = [
     "map_agreement",
     "mutation_effects",
     "one_hot_weights",
+    "pattern_recovery",
     "position_importance",
     "random_attribution",
     "randomized_copy",

@@ -5,7 +5,9 @@ attribution maps, clusters them by the similarity of their hypothetical contribu
 and aggregates each cluster into a pattern. :func:`run_modisco` calls
 ``modiscolite.tfmodisco.TFMoDISco`` and returns every pattern as a
 :class:`~gdl_utils.motifs.Motif` (base counts of its seqlets, trimmed to the columns
-that carry contribution), ready for :func:`gdl_utils.motifs.tomtom`.
+that carry contribution), ready for :func:`gdl_utils.motifs.tomtom`;
+:func:`pattern_recovery` names them against a motif collection and says which planted
+motifs came back.
 
 modisco-lite compiles its numba kernels on first use in every process (it caches them
 on disk only when it may fork compiler processes, which one numba thread does not
@@ -18,11 +20,14 @@ Used in: chapter 8 (notebook 08b; 08c for PUM2).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from scipy.stats import false_discovery_control
 
 from .._util import as_numpy, check_int
+from ..motifs import jaspar_families, tomtom
 from ..motifs.jaspar import Motif
 
-__all__ = ["compile_modisco", "enable_disk_cache", "run_modisco"]
+__all__ = ["compile_modisco", "enable_disk_cache", "pattern_recovery", "run_modisco"]
 
 
 def enable_disk_cache() -> int:
@@ -141,6 +146,88 @@ def run_modisco(
             counts = np.asarray(p.sequence)[cols].T * len(p.seqlets)  # (4, w)
             motifs.append(Motif(f"{prefix}_{k}", f"{prefix}_{k}", counts))
     return motifs
+
+
+def pattern_recovery(
+    patterns,
+    planted,
+    collection,
+    *,
+    families: dict | None = None,
+    max_q: float = 0.01,
+    max_rank: int = 10,
+    p_values=None,
+) -> pd.DataFrame:
+    """Which planted motifs came back as patterns, by exact matrix ID and by family?
+
+    Every pattern is compared with the whole ``collection`` by Tomtom. For each planted
+    matrix, its pattern is the one on which the planted matrix has the smallest
+    p-value. The planted matrix must be a *strong* match of that pattern: Benjamini-
+    Hochberg q (over the collection) below ``max_q`` **and** among the pattern's
+    ``max_rank`` best matches of the whole collection (10 of JASPAR's ~900 leave
+    room for the near-identical paralogs of large families such as FOX). Given that,
+    the motif is recovered **exactly** if the pattern's best match is the planted ID
+    (ties count) and at **family** level if that best match shares a JASPAR family label
+    (:func:`gdl_utils.motifs.jaspar_families`) with it. Without the strength condition
+    a family rule accepts unrelated patterns: a random matrix's best match is often one
+    of the many C2H2 zinc fingers, CTCF's family.
+
+    Parameters
+    ----------
+    patterns : list of (4, w_i) PPMs or :class:`Motif` (e.g. from :func:`run_modisco`)
+    planted, collection : lists of :class:`Motif`; the planted ones must be in it
+    families : ``jaspar_families(collection)`` (computed when None)
+    max_q, max_rank : the strength condition above
+    p_values : (n_patterns, n_collection) Tomtom p-values, if already computed
+
+    Returns
+    -------
+    DataFrame, one row per planted motif: planted, matrix_id, pattern (index into
+    ``patterns``), top_match, top_id, planted_q, planted_rank, strong, exact, family.
+
+    Used in: chapter 8 (08b: recovery of the planted motifs, and its false-acceptance
+    rate on unrelated patterns).
+    """
+    ids = [m.matrix_id for m in collection]
+    missing = [m.matrix_id for m in planted if m.matrix_id not in ids]
+    if missing:
+        raise ValueError(f"pattern_recovery: planted {missing} not in the collection")
+    if len(patterns) == 0:
+        raise ValueError("pattern_recovery: no patterns")
+    if p_values is None:
+        ppms = [m.ppm() if isinstance(m, Motif) else m for m in patterns]
+        p_values = tomtom(ppms, collection)[0]
+    p = np.asarray(p_values, dtype=np.float64)
+    if p.shape != (len(patterns), len(ids)):
+        raise ValueError(
+            f"pattern_recovery: p_values have shape {p.shape}, expected "
+            f"{(len(patterns), len(ids))}"
+        )
+    families = jaspar_families(collection) if families is None else families
+    q = false_discovery_control(p, axis=-1)
+    rows = []
+    for m in planted:
+        j = ids.index(m.matrix_id)
+        k = int(np.argmin(p[:, j]))
+        top = int(np.argmin(p[k]))
+        top = j if p[k, j] <= p[k, top] else top  # a tie with the planted is a match
+        rank = int((p[k] < p[k, j]).sum()) + 1
+        strong = bool(q[k, j] < max_q and rank <= max_rank)
+        rows.append(
+            {
+                "planted": m.name.upper(),
+                "matrix_id": m.matrix_id,
+                "pattern": k,
+                "top_match": collection[top].name,
+                "top_id": ids[top],
+                "planted_q": float(q[k, j]),
+                "planted_rank": rank,
+                "strong": strong,
+                "exact": strong and top == j,
+                "family": strong and bool(families[ids[top]] & families[m.matrix_id]),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def compile_modisco() -> None:

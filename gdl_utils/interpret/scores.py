@@ -239,7 +239,7 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def map_agreement(
-    predicted, measured, sequence: str, *, n_shuffles: int = 1000, seed=None
+    predicted, measured, sequence: str, *, n_shuffles=1000, seed=None, null="shuffle"
 ) -> tuple[float, np.ndarray]:
     """Spearman agreement of a predicted and a measured (4, L) single-base effect map.
 
@@ -249,13 +249,16 @@ def map_agreement(
     measured : (4, L), NaN where not measured (``datasets.mpra.element_effects``)
     sequence : the reference, L letters; positions with ``N`` are left out
     n_shuffles, seed : number of shuffled-position controls, and their seed
+    null : "shuffle" (permute positions) or "circular" (all L - 1 circular shifts;
+        n_shuffles, seed unused): effects are autocorrelated along a sequence (sites
+        span positions), which a shift keeps and a permutation destroys.
 
     Returns
     -------
     rho : Spearman correlation over the measured substitutions
-    null : (n_shuffles,) the same statistic after permuting the positions of the
-        prediction (each position's three substitutions move together, in A, C, G, T
-        order): it keeps how the prediction is distributed and destroys *where*.
+    null : the same statistic after moving the positions of the prediction (each
+        position's three substitutions move together, in A, C, G, T order): it keeps
+        how the prediction is distributed and destroys *where*.
 
     ValueError for maps that are not (4, L), a non-finite prediction, a letter outside
     ACGTN, fewer than 3 measured substitutions, or a constant prediction.
@@ -285,13 +288,13 @@ def map_agreement(
         )
     if np.ptp(p[keep]) == 0:
         raise ValueError("map_agreement: the prediction is constant over the measured")
-    n_shuffles = check_int(n_shuffles, "map_agreement: n_shuffles", 1)
-    rng = np.random.default_rng(seed)
+    if null == "circular":
+        moves = [np.roll(np.arange(len(p)), s) for s in range(1, len(p))]
+    elif null == "shuffle":
+        rng = np.random.default_rng(seed)
+        n = check_int(n_shuffles, "map_agreement: n_shuffles", 1)
+        moves = [rng.permutation(len(p)) for _ in range(n)]
+    else:
+        raise ValueError(f"map_agreement: null={null!r}; use 'shuffle' or 'circular'")
     rho = _spearman(p[keep], m[keep])
-    null = np.array(
-        [
-            _spearman(p[rng.permutation(len(p))][keep], m[keep])
-            for _ in range(n_shuffles)
-        ]
-    )
-    return rho, null
+    return rho, np.array([_spearman(p[k][keep], m[keep]) for k in moves])
