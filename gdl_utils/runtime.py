@@ -111,7 +111,7 @@ def seeded(seed: int):
     ``random``, NumPy's global generator and torch's CPU and CUDA generators are
     seeded on entry and restored on exit (as ``torch.random.fork_rng`` does).
 
-    Used in: chapters 5 (05a, 05b), 6 (06a, 06b, 06c) and 7 (07c, 07d).
+    Used in: chapters 5 (05a, 05b), 6 (06a, 06b, 06c) and 7 (07a, 07c, 07d).
     """
     state = random.getstate(), np.random.get_state()
     devices = (
