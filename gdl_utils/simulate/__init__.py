@@ -16,6 +16,7 @@ from .grammar import (
 from .order import (
     pair_gaps,
     simulate_order,
+    swap_order,
 )
 from .tasks import (
     PRESETS,
@@ -38,4 +39,5 @@ __all__ = [
     "simulate_multilabel",
     "simulate_order",
     "simulate_presence",
+    "swap_order",
 ]

@@ -18,13 +18,14 @@ Used in: chapter 4 (notebook 04a, why recurrence: order and distance).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .._util import check_fraction as _check_fraction
 from .._util import check_int as _check_int
 from ..motifs.jaspar import Motif
 from .data import SimulatedData, _check_fits, _place, _sequences, _strands
 
-__all__ = ["simulate_order", "pair_gaps"]
+__all__ = ["simulate_order", "pair_gaps", "swap_order"]
 
 
 def simulate_order(
@@ -135,3 +136,48 @@ def pair_gaps(data: SimulatedData) -> np.ndarray:
     start = table["start"].to_numpy().reshape(-1, 2)
     end = table["end"].to_numpy().reshape(-1, 2)
     return (start[:, 1] - end[:, 0]).astype(int)
+
+
+def swap_order(data: SimulatedData) -> SimulatedData:
+    """The same sequences with the two sites of every pair exchanged: the label flips.
+
+    Along the forward strand, the span ``first site | gap | second site`` of every
+    sequence becomes ``second site | gap | first site``: the sampled instances move
+    unchanged (strand included), the gap bases and the flanks stay as they are, and
+    the span keeps its place. Only the order of the two sites changes, so the label
+    of every sequence flips; a model that decides by order must flip its call, and a
+    model that ignores order (or learned nothing) cannot.
+
+    Parameters
+    ----------
+    data : the output of :func:`simulate_order` (two ``sites`` rows per sequence)
+
+    Returns
+    -------
+    :class:`~gdl_utils.simulate.SimulatedData` with ``1 - labels`` and updated
+    ``sites``; ``pair_gaps`` of it equals that of ``data``.
+
+    Used in: chapter 4 (notebook 04a: does the model's call follow the order?).
+    """
+    pair_gaps(data)  # checks two sites per sequence
+    labels = np.asarray(data.labels)
+    if labels.ndim != 1 or not np.isin(labels, (0, 1)).all():
+        raise ValueError("swap_order: expected (N,) 0/1 labels of the order task")
+    table = data.sites.sort_values(["seq_index", "start"], kind="stable")
+    firsts = table.iloc[::2].to_dict("records")
+    seconds = table.iloc[1::2].to_dict("records")
+    seqs, rows = list(data.sequences), []
+    for i, (s1, s2) in enumerate(zip(firsts, seconds)):
+        seq = seqs[i]
+        site1 = seq[s1["start"] : s1["end"]]
+        gap = seq[s1["end"] : s2["start"]]
+        site2 = seq[s2["start"] : s2["end"]]
+        seqs[i] = seq[: s1["start"]] + site2 + gap + site1 + seq[s2["end"] :]
+        end2 = s1["start"] + len(site2)  # the second site now comes first
+        start1 = end2 + len(gap)
+        rows.append({**s2, "start": s1["start"], "end": end2})
+        rows.append({**s1, "start": start1, "end": start1 + len(site1)})
+    sites = pd.DataFrame(rows, columns=data.sites.columns).astype(
+        {"seq_index": int, "start": int, "end": int}
+    )
+    return SimulatedData(seqs, 1 - labels, sites, list(data.label_names))
