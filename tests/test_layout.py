@@ -45,6 +45,7 @@ LAYER_OF = {
     # reading models, and chapter pipelines
     "interpret": 4,
     "lm": 4,
+    "scale": 4,
 }
 FLOOR_MODULES = {"_util", "runtime", "report"}  # the only top-level .py files
 # What a floor entry may import from the package (nothing else).
