@@ -163,9 +163,66 @@ def run_times_placeholder(app):
         )
 
 
+SCALE_RUNS = "book/_generated/scale_runs.md"
+
+
+def _scale_row(section: str, preset: str) -> str:
+    """One table row for a stored scale run, or "not measured" without a file."""
+    from gdl_utils.scale import PRESETS, load_result
+
+    if preset not in PRESETS[section]:
+        return ""
+    try:
+        r = load_result(section, preset)
+    except FileNotFoundError:
+        return f"| {section} | `{preset}` | not measured | | | |\n"
+    res = r["results"]
+    if section == "4.2":
+        what = (
+            "; ".join(
+                f"{m} {v['test_prauc_mean']:.3f}" for m, v in res["summary"].items()
+            )
+            + " (test PR-AUC, mean of seeds)"
+        )
+    elif section == "4.3":
+        what = (
+            "; ".join(
+                f"{m}: greedy {v['identity_greedy_median']:.3f}, beam"
+                f" {v['identity_beam_median']:.3f}"
+                for m, v in res["summary"].items()
+            )
+            + " (median identity)"
+        )
+    else:
+        best = min(b for g in res["grid"].values() for b in g.values())
+        what = f"best held-out bits per base {best:.4f} ({len(res['grid'])} sizes)"
+    return (
+        f"| {section} | `{preset}` | {r['device']}, {r['precision']} |"
+        f" {r['cpu_time_s'] / 60:.0f} | {r['wall_time_s'] / 60:.0f} | {what} |\n"
+    )
+
+
+def scale_runs_table(app):
+    """The performance appendix's table of stored scale runs, made from the files that
+    ``python -m gdl_utils.scale`` writes: a run that was never made says so."""
+    head = (
+        "| section | preset | device, precision | CPU min | wall min | result |\n"
+        "|---|---|---|---:|---:|---|\n"
+    )
+    rows = "".join(
+        _scale_row(section, preset)
+        for section in ("4.2", "4.3", "7.3")
+        for preset in ("cpu-long", "gpu")
+    )
+    path = Path(app.srcdir) / SCALE_RUNS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(head + rows)
+
+
 def setup(app):
     app.add_config_value("gdl_require_figure_captions", True, "env")
     app.connect("builder-inited", run_times_placeholder)
+    app.connect("builder-inited", scale_runs_table)
     app.connect("source-read", source_read)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
