@@ -80,6 +80,8 @@ def _check_figure_blocks(docname: str, text: str) -> None:
 
 def source_read(app, docname, source):
     env = app.env
+    if SCALE_RUNS_MARKER in source[0]:
+        source[0] = source[0].replace(SCALE_RUNS_MARKER, scale_runs_table())
     text = _markdown_text(docname, source[0])
     refs = set()
     for arg in ROLE.findall(text):
@@ -163,7 +165,7 @@ def run_times_placeholder(app):
         )
 
 
-SCALE_RUNS = "book/_generated/scale_runs.md"
+SCALE_RUNS_MARKER = "<!-- gdl: stored scale runs -->"
 
 
 def _scale_row(section: str, preset: str) -> str:
@@ -202,27 +204,25 @@ def _scale_row(section: str, preset: str) -> str:
     )
 
 
-def scale_runs_table(app):
+def scale_runs_table() -> str:
     """The performance appendix's table of stored scale runs, made from the files that
-    ``python -m gdl_utils.scale`` writes: a run that was never made says so."""
+    ``python -m gdl_utils.scale`` writes (a run that was never made says so); put in
+    place of SCALE_RUNS_MARKER when the page is read, so no generated file has to
+    exist before jupyter-book lists the book's pages."""
     head = (
         "| section | preset | device, precision | CPU min | wall min | result |\n"
         "|---|---|---|---:|---:|---|\n"
     )
-    rows = "".join(
+    return head + "".join(
         _scale_row(section, preset)
         for section in ("4.2", "4.3", "7.3")
         for preset in ("cpu-long", "gpu")
     )
-    path = Path(app.srcdir) / SCALE_RUNS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(head + rows)
 
 
 def setup(app):
     app.add_config_value("gdl_require_figure_captions", True, "env")
     app.connect("builder-inited", run_times_placeholder)
-    app.connect("builder-inited", scale_runs_table)
     app.connect("source-read", source_read)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
