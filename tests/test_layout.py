@@ -37,6 +37,7 @@ LAYER_OF = {
     "datasets": 1,
     "graphs": 1,
     "basecalling": 1,
+    "proteins": 1,
     # models
     "models": 2,
     # learning
@@ -46,6 +47,9 @@ LAYER_OF = {
     "interpret": 4,
     "lm": 4,
     "scale": 4,
+    "transfer": 4,
+    "multiview": 4,
+    "confounding": 4,
 }
 FLOOR_MODULES = {"_util", "runtime", "report"}  # the only top-level .py files
 # What a floor entry may import from the package (nothing else).
