@@ -755,3 +755,26 @@ def test_epochs_must_be_a_positive_integer(epochs, error, rng):
     X, y = separable(rng, n=16)
     with pytest.raises(error, match=rf"fit: epochs must be an integer.*{epochs!r}"):
         fit(nn.Linear(3, 1), (X, y), loss_fn=BCE, epochs=epochs, device="cpu")
+
+
+def test_fit_uses_the_fused_adam_kernel_with_the_same_update():
+    # fused AdamW is only a faster kernel: one step matches the per-tensor update
+    from gdl_utils.training.loop import _optimizer
+
+    torch.manual_seed(0)
+    a = nn.Linear(8, 2)
+    b = nn.Linear(8, 2)
+    b.load_state_dict(a.state_dict())
+    fused = _optimizer(a, "adamw", 1e-2, 1e-2)
+    assert fused.defaults["fused"] is True
+    plain = torch.optim.AdamW(b.parameters(), lr=1e-2, weight_decay=1e-2)
+    x = torch.randn(16, 8)
+    for model, opt in [(a, fused), (b, plain)]:
+        opt.zero_grad()
+        model(x).square().mean().backward()
+        opt.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+    # a model without trainable parameters gets the plain kernel
+    frozen = nn.Linear(2, 2).requires_grad_(False)
+    assert not _optimizer(frozen, "adamw", 1e-2, 0.0).defaults.get("fused")
