@@ -26,6 +26,7 @@ from PIL import Image
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = pathlib.Path(sys.executable).with_name("jupyter-book")
 COLUMN_PX = 836  # the article column of sphinx-book-theme at a 1400-px window
+OUTPUT_WIDTH = 88  # columns of printed output, the width of the code (ruff)
 # Output text that would show the build machine instead of the science.
 MACHINE = [
     str(ROOT),
@@ -56,6 +57,12 @@ def check_pages(html: pathlib.Path, tmp: pathlib.Path) -> list[str]:
         soup = BeautifulSoup(text, "html.parser")
         for out in soup.select(".cell_output, .pasted-text, .output"):
             shown = out.get_text()
+            widest = max(map(len, shown.splitlines()), default=0)
+            if out.select("pre") and widest > OUTPUT_WIDTH:
+                problems.append(
+                    f"{name}: a printed output is {widest} columns wide (at most "
+                    f"{OUTPUT_WIDTH}, as for code): ...{shown[:80]!r}"
+                )
             for bad in MACHINE + [str(tmp)]:
                 if bad and bad in shown:
                     problems.append(
@@ -236,11 +243,14 @@ def test_page_checks_find_problems(tmp_path):
         f'<div class="cell_output"><pre>File {ROOT}/gdl_utils/dna/seqio.py, line '
         "3</pre></div>"
         '<div class="cell_output"><pre>{"N": np.float64(4.62)}</pre></div>'
+        f'<div class="cell_output"><pre>{"x" * 89}</pre></div>'
+        f'<div class="cell_output"><pre>{"x" * 88}</pre></div>'
     )
     Image.new("RGB", (1584, 400)).save(html / "_images" / "wide.png", dpi=(100, 100))
     Image.new("RGB", (800, 400)).save(html / "_images" / "ok.png", dpi=(150, 150))
     problems = check_pages(html, tmp_path)
-    assert len(problems) == 4, problems
+    assert len(problems) == 5, problems
+    assert sum("89 columns" in p for p in problems) == 1
     assert any("THEBE" in p for p in problems) and any(
         "wide.png" in p for p in problems
     )
