@@ -112,6 +112,7 @@ def seeded(seed: int):
     seeded on entry and restored on exit (as ``torch.random.fork_rng`` does).
 
     Used in: chapters 5 (05a, 05b), 6 (06a, 06b, 06c) and 7 (07a, 07c, 07d).
+    Also chapters 9 (09a, 09b, 09c), 10 (10a, 10b, 10c) and 11 (11a, 11b).
     """
     state = random.getstate(), np.random.get_state()
     devices = (

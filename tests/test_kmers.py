@@ -277,3 +277,58 @@ def test_kmer_counts_in_small_blocks_match_one_block(monkeypatch, block):
         assert (got != sparse).nnz == 0
     with pytest.raises(ValueError, match=r"'-' at position 40 of record 1"):
         kmer_counts(["ACGT", "A" * 40 + "-"], 4)
+
+
+# -------------------------------------------------------------------------------------
+# batch counting (issue 22): the vectorised path equals the per-record loop
+def _loop_counts(seqs, k):
+    """The per-record reference: every window of every record, one at a time."""
+    names = {km: i for i, km in enumerate(all_kmers(k))}
+    out = np.zeros((len(seqs), 4**k), dtype=np.int64)
+    for r, s in enumerate(seqs):
+        s = s.upper()
+        for i in range(len(s) - k + 1):
+            if s[i : i + k] in names:
+                out[r, names[s[i : i + k]]] += 1
+    return out
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(st.text(alphabet="ACGTNacgtR", max_size=60), max_size=12),
+    st.integers(1, 5),
+)
+def test_batch_counts_equal_the_loop(seqs, k):
+    np.testing.assert_array_equal(kmer_counts(seqs, k), _loop_counts(seqs, k))
+
+
+def test_batch_counts_on_random_sequences_across_chunks(monkeypatch):
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), rng.integers(0, 250))) for _ in range(400)]
+    monkeypatch.setattr(kmers, "BLOCK", 256)  # many chunks of records
+    for k in (1, 3, 5):
+        np.testing.assert_array_equal(kmer_counts(seqs, k), _loop_counts(seqs, k))
+
+
+def test_batch_path_reports_the_record_and_position():
+    with pytest.raises(ValueError, match=r"'X' at position 2 of record 2"):
+        kmer_counts(["ACGT", "ACGT", "ACXG"], 2)
+    with pytest.raises(ValueError, match=r"'X' at position 1$"):
+        kmer_counts("AX", 2)
+
+
+def test_kmer_spectrum():
+    from gdl_utils.dna import kmer_spectrum
+
+    x, names = kmer_spectrum(["ACGT", "AAAA"], ks=(1, 2))
+    assert (
+        x.shape == (2, 20) and len(names) == 20 and names[:5] == list("ACGT") + ["AA"]
+    )
+    np.testing.assert_allclose(x[:, :4].sum(axis=1), 1.0)
+    np.testing.assert_allclose(x[1, :4], [1, 0, 0, 0])
+    c, _ = kmer_spectrum(["ACGT"], ks=(2,), normalize=False)
+    assert c.sum() == 3
+    with pytest.raises(TypeError, match="not one str"):
+        kmer_spectrum("ACGT")
+    with pytest.raises(ValueError, match="ks must be"):
+        kmer_spectrum(["ACGT"], ks=())

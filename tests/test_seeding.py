@@ -202,6 +202,70 @@ FAMILIES = [
 ]
 
 
+FAMILIES.append(
+    Family(  # ch. 9 (09c): one encoder per view; dropout and view dropout in fit
+        "MultiViewNet",
+        lambda: models.MultiViewNet((12, 6), hidden=8, dropout=0.2, view_dropout=0.3),
+        (np.hstack([EXPRESSION, EXPRESSION[:, :6] ** 2]), Y),
+        BCE,
+    )
+)
+
+
+FAMILIES.append(
+    Family(  # ch. 10 (10c): DeepBind(x) + Linear(features), named batches, dropout
+        "SequencePlusFeatures",
+        lambda: models.SequencePlusFeatures(2, n_filters=8, kernel_size=9),
+        [
+            models.SeqFeatureBatch(
+                torch.as_tensor(DNA[i : i + 16], dtype=torch.float32),
+                torch.as_tensor(EXPRESSION[i : i + 16, :2]),
+                torch.as_tensor(EXPRESSION[i : i + 16, 2:3]),
+            )
+            for i in range(0, 48, 16)
+        ],
+    )
+)
+
+
+def protein_batches(per_residue: bool) -> list:
+    """Two padded protein batches (ch. 11): per-residue labels with masks, or one class
+    per chain (termini rows) with 4 features."""
+    from gdl_utils.proteins import collate_proteins, termini
+
+    rng = np.random.default_rng(11)
+    batches = []
+    for _ in range(2):
+        items = []
+        for n in rng.integers(8, 30, 8):
+            codes = rng.integers(0, 21, n)
+            if per_residue:
+                items.append((codes, rng.integers(0, 3, n), rng.random(n) < 0.9))
+            else:
+                features = rng.normal(size=4).astype(np.float32)
+                items.append(
+                    (termini(codes, 6, 6), int(rng.integers(4)), None, features)
+                )
+        batches.append(collate_proteins(items))
+    return batches
+
+
+FAMILIES.append(
+    Family(  # ch. 11 (11a): dilated per-residue CNN, masked loss, dropout
+        "ResidueCNN",
+        lambda: models.ResidueCNN(channels=8, dilations=(1, 2)),
+        protein_batches(per_residue=True),
+    )
+)
+FAMILIES.append(
+    Family(  # ch. 11 (11b): termini CNN joined with per-chain features, dropout
+        "TerminiCNN",
+        lambda: models.TerminiCNN(6, 6, (8, 8), 5, hidden=8, n_outputs=4, n_features=4),
+        protein_batches(per_residue=False),
+    )
+)
+
+
 def unrelated_randomness() -> None:
     """What a notebook does between two models: draws from every global generator."""
     random.random()

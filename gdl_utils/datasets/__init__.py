@@ -15,6 +15,7 @@ Layer: data. Import public names from here, e.g.
 ``from gdl_utils.datasets import load_pum2``.
 """
 
+from .bladder import Bladder, check_bladder, load_bladder, read_bladder
 from .enrichment import log2_enrichment, position_enrichment
 from .expression import (
     Expression,
@@ -51,6 +52,9 @@ from .nanopore import (
     load_nanopore_reads,
     read_fast5,
 )
+from .nutrimouse import Nutrimouse, load_nutrimouse, read_nutrimouse
+from .pombe import POMBE_COLUMNS, check_pombe_halflife, load_pombe_halflife
+from .proteins import load_flip_ss, load_scl2205, parse_fasta_text
 from .rbp import load_pum2, parse_pum2
 from .registry import (
     DataIntegrityError,
@@ -62,6 +66,10 @@ from .string_ppi import StringLinks, load_string_links, read_string_links
 from .uci import load_uci_promoters, load_uci_splice
 
 __all__ = [
+    "Bladder",
+    "check_bladder",
+    "load_bladder",
+    "read_bladder",
     "DataIntegrityError",
     "DataUnavailableError",
     "Expression",
@@ -102,4 +110,13 @@ __all__ = [
     "read_h5ad_checked",
     "read_promoter_file",
     "read_string_links",
+    "POMBE_COLUMNS",
+    "check_pombe_halflife",
+    "load_pombe_halflife",
+    "Nutrimouse",
+    "load_nutrimouse",
+    "read_nutrimouse",
+    "load_flip_ss",
+    "load_scl2205",
+    "parse_fasta_text",
 ]

@@ -9,7 +9,7 @@ expression. Because every position has rows, each element's reference sequence c
 rebuilt from ``Ref``: the data are a *measured* in-silico-mutagenesis map.
 ``promoters.tsv`` and ``enhancers.tsv`` list the element names of each kind.
 
-Used in: chapter 8 (notebook 08c, a measured ISM map); planned: ch. 10 (variant
+Used in: chapter 8 (notebook 08c, a measured ISM map) and chapter 10 (10d, variant
 effects).
 """
 
@@ -65,7 +65,7 @@ def parse_kircher_mpra(path, kinds: dict[str, str] | None = None) -> pd.DataFram
     that is not an integer, a Ref/Alt outside ACGT (``-`` is a deletion), a non-numeric
     coefficient, or an unknown release.
 
-    Used in: chapter 8 (08c); planned: ch. 10.
+    Used in: chapters 8 (08c) and 10 (10d).
     """
     path = Path(path)
     df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
@@ -107,7 +107,7 @@ def load_kircher_mpra(release: str = "GRCh38") -> pd.DataFrame:
     -------
     DataFrame, see :func:`parse_kircher_mpra`.
 
-    Used in: chapter 8 (08c); planned: ch. 10.
+    Used in: chapters 8 (08c) and 10 (10d).
     """
     if release not in _RELEASES:
         raise ValueError(f"release must be one of {_RELEASES}, got {release!r}")
@@ -137,7 +137,7 @@ def element_effects(df: pd.DataFrame, element: str) -> tuple[str, np.ndarray, in
         reference base, NaN where a substitution was not measured
     start : genomic position of ``sequence[0]`` (1-based, as in the file)
 
-    Used in: chapter 8 (08c); planned: ch. 10.
+    Used in: chapters 8 (08c) and 10 (10d).
     """
     rows = df[(df["Element"] == element) & (df["Ref"].str.len() == 1)]
     if rows.empty:

@@ -103,6 +103,7 @@ def load_pum2(split: str = "train") -> pd.DataFrame:
         See :func:`parse_pum2`; 17,713 / 4,881 / 7,475 rows.
 
     Used in: chapters 4 (04b) and 8 (08c).
+    Also chapters 9 (09b, 09c) and 10 (10b).
     """
     if split not in PUM2_SPLITS:
         raise ValueError(f"split must be one of {list(PUM2_SPLITS)}, got {split!r}")

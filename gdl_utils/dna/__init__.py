@@ -1,7 +1,7 @@
 """DNA as data: one-hot encoding (:mod:`.sequence`), reverse complements
-(:mod:`.strands`), k-mers (:mod:`.kmers`), FASTA and BED files (:mod:`.seqio`,
-:mod:`.bed`), duplicates and leakage-aware splits (:mod:`.duplicates`,
-:mod:`.splits`).
+(:mod:`.strands`), k-mers and k-mer spectra (:mod:`.kmers`, :mod:`.spectrum`), FASTA
+and BED files (:mod:`.seqio`, :mod:`.bed`), duplicates and leakage-aware splits
+(:mod:`.duplicates`, :mod:`.splits`).
 
 Layer: data. Import public names from here, e.g.
 ``from gdl_utils.dna import ...``; the API appendix lists them.
@@ -34,6 +34,9 @@ from .sequence import (
     one_hot,
     one_hot_decode,
 )
+from .spectrum import (
+    kmer_spectrum,
+)
 from .splits import (
     dedup_kfold,
     positions,
@@ -56,6 +59,7 @@ __all__ = [
     "duplicate_summary",
     "gc_content",
     "kmer_counts",
+    "kmer_spectrum",
     "kmer_tokenize",
     "one_hot",
     "one_hot_decode",

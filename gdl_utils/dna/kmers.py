@@ -97,7 +97,7 @@ def kmer_tokenize(seq: str, k: int, stride: int = 1, *, rna: bool = False) -> li
 def all_kmers(k: int) -> list[str]:
     """All ``4**k`` k-mers over ACGT in lexicographic order (``AA..A`` first, ``TT..T``
     last); k <= 12.
-    Used in: ch. 1, ch. 2 (column names of :func:`kmer_counts`)."""
+    Used in: ch. 1, ch. 2 (column names of :func:`kmer_counts`), ch. 10 (10c)."""
     if check_int(k, "k", 1) > 12:
         raise ValueError(
             f"all_kmers: k={k} would list 4**{k} = {4**k:,} strings; k must be <= 12"
@@ -152,6 +152,51 @@ def _sparse_row(blocks) -> tuple[np.ndarray, np.ndarray]:
     return _merge([merged, *pending])
 
 
+def _chunks(lengths: list[int]):
+    """Consecutive ``(start, stop)`` ranges of records holding about :data:`BLOCK`
+    * 16 characters each (at least one record), bounding the batch's temporaries."""
+    start, total = 0, 0
+    for i, n in enumerate(lengths):
+        total += n + 1
+        if total > BLOCK * 16:
+            yield start, i + 1
+            start, total = i + 1, 0
+    if start < len(lengths):
+        yield start, len(lengths)
+
+
+def _count_batch(records, k, rna, first, out, single) -> None:
+    """Add the k-mer counts of short records to ``out`` (their rows), all at once.
+
+    The records are joined with ``N`` (so no window spans two of them), every window's
+    index is computed in ``k`` vectorised passes over the whole batch (as in
+    :func:`_window_index`), and one ``bincount`` over ``row * 4**k + index`` fills
+    the table: no Python loop over records. A bad character is reported as the
+    per-record path reports it (character, position, record).
+    """
+    joined = "N".join(records)
+    codes = _KMER_LUT[
+        np.frombuffer(joined.encode("ascii", errors="replace"), dtype=np.uint8)
+    ]
+    bad = (codes == 255) | ((codes == 5) & (not rna))
+    starts = np.cumsum([0] + [len(s) + 1 for s in records[:-1]])
+    if bad.any():
+        i = int(np.searchsorted(starts, int(np.argmax(bad)), side="right")) - 1
+        rec = None if single else first + i
+        _kmer_codes(records[i], rna, rec, "kmer_counts")  # raises
+    codes = np.where(codes == 5, 3, codes).astype(np.uint8) if rna else codes
+    if len(codes) < k:
+        return
+    idx = _window_index(codes, k)  # clean windows only, in order
+    nb = np.concatenate([[0], np.cumsum(codes == 4)])
+    clean = (nb[k:] - nb[:-k]) == 0
+    rec = np.repeat(np.arange(len(records)), [len(s) + 1 for s in records])
+    row = rec[: len(clean)][clean]
+    out += np.bincount(row * 4**k + idx, minlength=len(records) * 4**k).reshape(
+        out.shape
+    )
+
+
 def kmer_counts(
     seqs, k: int, *, normalize: bool = False, rna: bool = False, sparse: bool = False
 ):
@@ -178,7 +223,8 @@ def kmer_counts(
     A record is read in blocks of :data:`BLOCK` windows: besides the table, a genome
     of any length needs a few MiB.
 
-    Used in: chapters 1 (01), 2 (02a, 02b), 3 (03a), 4 (04b) and 7 (07d).
+    Used in: chapters 1 (01), 2 (02a, 02b), 3 (03a), 4 (04b), 7 (07d), 9 (09a, 09c) and
+    10 (10b; 10c through :func:`~gdl_utils.dna.kmer_spectrum`).
     """
     k = check_int(k, "k", 1)
     if k > 31:
@@ -213,6 +259,10 @@ def kmer_counts(
             f"smaller k"
         )
     counts = np.zeros((len(records), 4**k), dtype=np.int64)
+    if all(isinstance(s, str) and len(s) <= BLOCK for s in records):
+        blocks = ()  # short records: counted together, a few passes over the batch
+        for a, b in _chunks([len(s) for s in records]):
+            _count_batch(records[a:b], k, rna, a, counts[a:b], single)
     for row, record_blocks in zip(counts, blocks):
         for ix in record_blocks:
             if len(ix) >= 4**k:

@@ -197,6 +197,7 @@ def one_hot(
 
     Used in: chapters 1 (01), 2 (02a, 02b), 3 (03a, 03d), 4 (04a, 04b), 7 (07a, 07d,
     07e) and 8 (08c).
+    Also chapters 9 (09a, 09b) and 10 (10b, 10c, 10d).
     """
     for name, value in (("n", n), ("iupac", iupac), ("align", align)):
         if value not in _CHOICES[name]:

@@ -109,6 +109,7 @@ def accuracy(y_true, y_pred) -> float:
         first.
 
     Used in: chapter 2 (02a, 02b).
+    Also chapter 10 (10a).
     """
     t, p = _pair(y_true, y_pred, "accuracy", "y_pred")
     _labels(p, "accuracy")
@@ -162,6 +163,7 @@ def roc_auc(y_true, y_score, *, pos_label=None) -> float:
 
     Used in: chapters 1 (01), 2 (02a), 3 (03a, 03b), 4 (04a, 04b), 7 (07a, 07e) and 8
     (08a, 08b, 08c).
+    Also chapters 9 (09a, 09b) and 10 (10a, 10b, 10d).
     """
     s = _to_numpy(y_score)
     if s.ndim == 2 and s.shape[1] >= 3:
@@ -197,6 +199,7 @@ def pr_auc(y_true, y_score, *, pos_label=None) -> float:
         (fraction of positives), not 0.5.
 
     Used in: chapters 1 (01), 3 (03a) and 4 (04b).
+    Also chapters 9 (09c) and 10 (10b).
     """
     t, s = _pair(y_true, y_score, "pr_auc", "y_score")
     return float(skm.average_precision_score(_binary(t, "pr_auc", pos_label), s))

@@ -69,6 +69,7 @@ def ism(
     reference bases; float32 for a model (computed in torch), float64 for a function.
 
     Used in: chapter 8 (08a: the ISM row of the scoreboard).
+    Also chapter 10 (10c).
     """
     if not isinstance(model, nn.Module):
         check_onehot(x, "ism: x", batched=True)

@@ -34,6 +34,7 @@ nothing from the package except :mod:`gdl_utils._util` (and the graph models
 :mod:`gdl_utils.graphs`, for the one graph validator and ``GraphBatch``).
 """
 
+from .additive import SeqFeatureBatch, SequencePlusFeatures
 from .autoencoder import VAE, Autoencoder, mask_entries, mlp_stack
 from .basecaller import Basecaller
 from .cnn import DeepBind, MultiTaskCNN
@@ -41,7 +42,9 @@ from .gnn import GCN, GCNLayer, GraphAutoencoder, normalized_adjacency
 from .hybrid import ConvTransformer
 from .language_model import CausalLM, MaskedLM, lm_loss, lm_step
 from .mlp import MLP, Perceptron, perceptron_loss, perceptron_rule
+from .multiview import MultiViewNet
 from .positions import RotaryEmbedding, rotate_half, sinusoidal_table
+from .protein import ResidueCNN, TerminiCNN, masked_cross_entropy
 from .registry import MODELS, build_model, count_parameters, model_config, register
 from .rnn import DanQ, ElmanRNN, GRUFromScratch, RecurrentClassifier
 from .transformer import (
@@ -95,4 +98,10 @@ __all__ = [
     "perceptron_rule",
     "register",
     "reverse_complement_onehot",
+    "MultiViewNet",
+    "SeqFeatureBatch",
+    "SequencePlusFeatures",
+    "ResidueCNN",
+    "TerminiCNN",
+    "masked_cross_entropy",
 ]

@@ -118,6 +118,7 @@ class DeepBind(nn.Module):
     returns : (batch, n_outputs) logits
 
     Used in: chapters 3 (03a), 4 (04a, 04b), 7 (07d) and 8 (08c).
+    Also chapter 10 (10b).
     """
 
     def __init__(
@@ -216,6 +217,7 @@ class MultiTaskCNN(nn.Module):
     returns : (batch, n_outputs)
 
     Used in: chapters 3 (03b, 03c, 03d), 4 (04a), 7 (07e) and 8 (08a, 08b).
+    Also chapter 9 (09a, 09b).
     """
 
     def __init__(

@@ -1,6 +1,7 @@
 """Motifs: position weight matrices and scanning (:mod:`.pwm`), the ``Motif`` object
 and JASPAR (:mod:`.jaspar`), motif-to-motif comparison with Tomtom (:mod:`.match`),
-and which planted motifs a network recovered (:mod:`.recovery`).
+which planted motifs a network recovered (:mod:`.recovery`), and ΔPWM variant
+scores (:mod:`.variants`).
 
 Layer: data. Import public names from here, e.g.
 ``from gdl_utils.motifs import ...``; the API appendix lists them.
@@ -32,6 +33,10 @@ from .recovery import (
     jaspar_families,
     recovery_table,
 )
+from .variants import (
+    delta_pwm,
+    score_variants,
+)
 
 __all__ = [
     "JASPAR_RELEASE",
@@ -52,4 +57,6 @@ __all__ = [
     "scan_pwm",
     "tomtom",
     "tomtom_table",
+    "delta_pwm",
+    "score_variants",
 ]

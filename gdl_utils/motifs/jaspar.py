@@ -171,6 +171,7 @@ def load_jaspar_collection(
     ``latest_only`` keeps the newest version of each base ID. Returns a list of
     :class:`Motif` (879 for CORE vertebrates in JASPAR2024).
     Used in: chapters 3 (03a, 03b) and 8 (08b, 08c).
+    Also chapter 10 (10d).
     """
     motifs = list(_collection(collection, tax_group, release, bool(latest_only)))
     if not motifs:

@@ -53,7 +53,7 @@ def simulate_grammar(
 
     Returns :class:`SimulatedData` with labels (N,) int 0/1.
 
-    Used in: chapter 7 (notebook 07a, order of two motifs); planned: chapter 10.
+    Used in: chapter 7 (notebook 07a, order of two motifs).
     """
     n, length = _check_int(n, "n", 1), _check_int(length, "length", 1)
     frac_positive = _check_fraction(frac_positive, "frac_positive")

@@ -14,6 +14,11 @@
 - :mod:`~gdl_utils.training.inference`: :func:`predict` for any batch structure.
 - :mod:`~gdl_utils.training.checkpoint`: :func:`save_checkpoint`, :func:`load_model`
   (rebuilds any registered model), :func:`load_checkpoint`.
+- :mod:`~gdl_utils.training.focal`: :class:`FocalLoss` (Lin et al. 2017), binary
+  cross-entropy that down-weights easy examples.
+- :mod:`~gdl_utils.training.sampling`: :func:`oversampling_loader`, a loader that
+  draws the rare class more often, and :func:`oversampling_weight`, the odds factor
+  it implies.
 - :mod:`~gdl_utils.training.crossval`: :func:`cross_val_predict`, a fresh seeded model
   per fold.
 - :mod:`~gdl_utils.training.distributed`: the ``torchrun`` pieces (``init_distributed``,
@@ -37,13 +42,16 @@ from .distributed import (
     is_main_process,
     world_size,
 )
+from .focal import FocalLoss
 from .history import History
 from .inference import predict
 from .loop import fit
+from .sampling import oversampling_loader, oversampling_weight
 from .schedules import one_cycle, warmup_cosine
 
 __all__ = [
     "DistInfo",
+    "FocalLoss",
     "History",
     "all_reduce_sum",
     "average_gradients",
@@ -58,6 +66,8 @@ __all__ = [
     "load_model",
     "make_loader",
     "one_cycle",
+    "oversampling_loader",
+    "oversampling_weight",
     "predict",
     "save_checkpoint",
     "warmup_cosine",
