@@ -22,7 +22,7 @@ the committed files are exactly what this script draws: edit the scripts and run
 
 Used in: book/ch01_intro.md, book/ch02_intro.md, book/ch03_intro.md,
 book/ch04_intro.md, book/ch05_intro.md, book/ch06_intro.md, book/ch07_intro.md,
-book/ch08_intro.md, book/ch11_intro.md.
+book/ch08_intro.md, book/ch10_intro.md, book/ch11_intro.md.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from diagram_blocks import (  # noqa: E402
     toy_pwm,
     weight_logo,
 )
+from diagrams_ch10 import CH10  # noqa: E402
 from diagrams_ch11 import CH11  # noqa: E402
 from diagrams_late import LATE  # noqa: E402
 from diagrams_more import MORE  # noqa: E402
@@ -388,6 +389,7 @@ FIGURES = {
     "ch05_autoencoder.svg": draw_autoencoder,
     **MORE,
     **LATE,
+    **CH10,
     **CH11,
 }
 
