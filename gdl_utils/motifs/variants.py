@@ -79,7 +79,7 @@ def delta_pwm(seq: str, motifs, *, return_motif: bool = False):
         largest magnitude; exactly 0 at the reference bases
     motif : (4, L) int index into ``motifs`` (only with ``return_motif``)
 
-    ``np.abs(delta)`` is the max-|ΔPWM| baseline. Motifs longer than ``seq`` are
+    ``np.abs(delta)`` is the max-abs-ΔPWM baseline. Motifs longer than ``seq`` are
     skipped.
 
     Used in: chapter 10 (10d).
@@ -109,7 +109,7 @@ def delta_pwm(seq: str, motifs, *, return_motif: bool = False):
 
 
 def score_variants(seq: str, positions, refs, alts, motifs) -> np.ndarray:
-    """Max-|ΔPWM| of listed variants of ``seq``, checking each ``Ref``.
+    """Max absolute ΔPWM of listed variants of ``seq``, checking each ``Ref``.
 
     Parameters
     ----------
@@ -120,7 +120,7 @@ def score_variants(seq: str, positions, refs, alts, motifs) -> np.ndarray:
 
     Returns
     -------
-    (n,) float, ``|ΔPWM|`` of each variant.
+    (n,) float, the absolute ΔPWM of each variant.
 
     Raises
     ------

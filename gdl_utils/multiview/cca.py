@@ -81,7 +81,8 @@ class RidgeCCA:
 
     Attributes
     ----------
-    x_weights_ : (p, n_components), y_weights_ : (q, n_components)
+    x_weights_ : (p, n_components)
+    y_weights_ : (q, n_components)
     canonical_correlations_ : (n_components,) in-sample correlations, in [0, 1]
 
     Used in: chapter 9 (09c).

@@ -12,7 +12,6 @@
 Layer: chapter pipelines (imports data, models, learning).
 """
 
-from . import curves, multitask, sigma, surgery
 from .curves import curve_summary, learning_curve, nested_sample
 from .multitask import (
     MaskedBatch,
@@ -40,7 +39,6 @@ __all__ = [
     "assign_parts",
     "check_no_leak",
     "curve_summary",
-    "curves",
     "drop_crossing",
     "gradient_cosine",
     "head_layer",
@@ -48,11 +46,8 @@ __all__ = [
     "load_sigma_promoters",
     "masked_bce",
     "masked_loader",
-    "multitask",
     "nested_sample",
     "shares_kmer",
-    "sigma",
-    "surgery",
     "task_gradients",
     "trainable_names",
     "transfer_model",
