@@ -59,6 +59,8 @@ import nbformat
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# the chapter of a page, from its file name (as book/_ext/gdl_book.py numbers figures)
+CHAPTER_OF = re.compile(r"^(?:notebooks/|book/ch)(\d\d)[a-z]?_")
 META = "reader_copy"  # the cell and notebook metadata key of the copies
 NOTE_TAG = "reader-note"
 GLUE_PREFIX = "application/papermill.record/"
@@ -205,12 +207,21 @@ def read_bib(path: pathlib.Path) -> dict[str, tuple[list[str], str]]:
 def index_book(
     root: pathlib.Path = ROOT, book_url: str = "", html: pathlib.Path | None = None
 ) -> Book:
-    """Walk the book in ``_toc.yml`` order: titles, labels, and the numbers Sphinx gives
-    figures (``numfig``, counted through the whole book) and exercises (the same)."""
+    """Walk the book in ``_toc.yml`` order: titles, labels, and the numbers the book
+    gives figures and exercises: counted within each chapter, "4.3" (the chapter from
+    the page's file name, as ``book/_ext/gdl_book.py`` numbers them), plain "3" outside
+    a chapter."""
     docs = toc_docs(root)
     titles: dict[str, str] = {}
     targets: dict[str, Target] = {}
-    counters = {"figure": 0, "exercise": 0}
+    counters: dict[tuple[str, str], int] = {}
+
+    def next_number(kind: str, doc: str) -> str:
+        m = CHAPTER_OF.match(doc)
+        prefix = f"{int(m.group(1))}." if m else ""
+        counters[kind, prefix] = counters.get((kind, prefix), 0) + 1
+        return f"{prefix}{counters[kind, prefix]}"
+
     order: dict[tuple[str, str], list[str]] = {}
     for doc in docs:
         _, texts = doc_source(root, doc)
@@ -236,21 +247,18 @@ def index_book(
                     if d.name in ("figure", "glue:figure") and d.body.strip():
                         # Sphinx numbers every captioned figure (AutoNumbering gives
                         # one without a :name: an id); only a named one can be cited
-                        counters["figure"] += 1
-                        order.setdefault((doc, "figure"), []).append(
-                            str(counters["figure"])
-                        )
+                        figure_number = next_number("figure", doc)
+                        order.setdefault((doc, "figure"), []).append(figure_number)
                         label = d.options.get("name", "")
                         if label:
                             targets[label] = Target(
-                                doc, "figure", make_id(label), str(counters["figure"])
+                                doc, "figure", make_id(label), figure_number
                             )
                     elif d.name in ("exercise", "exercise-start"):
                         label = d.options.get("label", "")
                         number = ""
                         if "nonumber" not in d.options:
-                            counters["exercise"] += 1
-                            number = str(counters["exercise"])
+                            number = next_number("exercise", doc)
                         order.setdefault((doc, "exercise"), []).append(number)
                         if label:
                             targets[label] = Target(

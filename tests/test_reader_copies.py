@@ -254,7 +254,7 @@ def markdown(nb) -> str:
 def test_glued_values_are_the_builds_formatted_as_myst_nb_does(book, tmp_path):
     copies, written = make(book, tmp_path)
     text = markdown(copies["01a_first"])
-    assert "The curve (Figure 2) gives 0.974, 93.1% of sites, 1,234 sequences" in text
+    assert "The curve (Figure 1.2) gives 0.974, 93.1% of sites, 1,234 sequences" in text
     assert "motif TGTAnATA, d\\_model 64." in text  # literal, as MyST-NB pastes it
     assert "Compare with 0.974." in text
     assert "Loss 0.25 against the first notebook's 0.97" in markdown(
@@ -296,9 +296,9 @@ def test_figures_are_numbered_captioned_and_shown_where_they_are_drawn(book, tmp
     copies, _ = make(book, tmp_path)
     nb = copies["01a_first"]
     text = markdown(nb)
-    # Figure 1 is the chapter intro's diagram: numbers run through the book
+    # Figure 1.1 is the chapter intro's diagram: numbers run through the chapter
     assert (
-        "> **Figure 2** (in the output of the code cell above). ROC curves; *E. coli* "
+        "> **Figure 1.2** (in the output of the code cell above). ROC curves; *E. coli* "
         "AUROC 0.97." in text
     )
     drawn = next(c for c in nb.cells if "show_figure" in c.source)
@@ -308,7 +308,7 @@ def test_figures_are_numbered_captioned_and_shown_where_they_are_drawn(book, tmp
     ]  # the glued figure is visible, the glue prefix gone
     values = next(c for c in nb.cells if "glue('01a_auc'" in c.source)
     assert values.outputs == []  # glued scalars show nothing in Jupyter
-    assert "([Figure 2](https://example.org/gdl/notebooks/01a_first.html" in (
+    assert "([Figure 1.2](https://example.org/gdl/notebooks/01a_first.html" in (
         markdown(copies["01b_second"])
     )
 
@@ -325,30 +325,30 @@ def test_citations_read_author_year_and_link_to_the_references(book, tmp_path):
 def test_exercises_and_solutions_are_headed_blocks(book, tmp_path):
     copies, _ = make(book, tmp_path)
     first, second = copies["01a_first"], copies["01b_second"]
-    exercise = next(c for c in first.cells if "Exercise 1" in c.source)
-    assert exercise.source.startswith("### Exercise 1\n\nCompare with 0.974.")
+    exercise = next(c for c in first.cells if "Exercise 1.1" in c.source)
+    assert exercise.source.startswith("### Exercise 1.1\n\nCompare with 0.974.")
     assert exercise.metadata["reader_copy"]["exercise"] == "ex-01a-one"
     assert any(c.source == "## Exercises" for c in first.cells)  # a cell of its own
     solution = [c for c in first.cells if "solution" in c.metadata.get("tags", [])]
     assert [c.source.split("\n")[0] for c in solution] == [
-        "### Solution to Exercise 1",
+        "### Solution to Exercise 1.1",
         "from mypkg import helper",
         "It is 0.974.",
     ]  # solution-end is gone
     text = markdown(second)
-    assert "### Exercise 2 (A titled one)" in text
-    assert "### Solution to Exercise 2 (A titled one)" in text
+    assert "### Exercise 1.2 (A titled one)" in text
+    assert "### Solution to Exercise 1.2 (A titled one)" in text
 
 
 def test_cross_references_become_links_to_the_book(book, tmp_path):
     copies, _ = make(book, tmp_path)
     text = markdown(copies["01a_first"])
     assert "See [Chapter 1.2 — Second](01b_second.ipynb)" in text
-    assert f"[Exercise 2]({URL}/notebooks/01b_second.html#ex-01b-two)" in text
+    assert f"[Exercise 1.2]({URL}/notebooks/01b_second.html#ex-01b-two)" in text
     assert ", 2. A section, " in text  # on this page: its title
-    assert f"[Figure 1]({URL}/book/ch01_intro.html#fig-ch01-diagram)" in text
+    assert f"[Figure 1.1]({URL}/book/ch01_intro.html#fig-ch01-diagram)" in text
     # a figure without a :name: is numbered too, and its image travels with the copy
-    assert "![a diagram](../book/figures/d.svg)\n\n> **Figure 3.** Unnamed." in (
+    assert "![a diagram](../book/figures/d.svg)\n\n> **Figure 1.3.** Unnamed." in (
         markdown(copies["01b_second"])
     )
     assert (tmp_path / "out" / "book" / "figures" / "d.svg").is_file()
@@ -388,7 +388,7 @@ def test_numbers_come_from_the_built_pages_when_there_are_some(book, tmp_path):
     assert "> **Figure 7** (in the output" in markdown(copies["01a_first"])
     index = rc.index_book(book, html=html)
     assert index.html_mismatches == [
-        "notebooks/01a_first: figure fig-01a-roc is 7 in the built book, counted 2 by "
+        "notebooks/01a_first: figure fig-01a-roc is 7 in the built book, counted 1.2 by "
         "index_book"
     ]
 
@@ -468,7 +468,7 @@ def test_handouts_are_made_from_the_reader_copies(book, tmp_path):
     i = next(k for k, s in enumerate(sources) if s.startswith("### Exercise 1"))
     answer = first["cells"][i + 1]
     assert answer["cell_type"] == "code"
-    assert answer["source"] == "# Exercise 1: your code here"
+    assert answer["source"] == "# Exercise 1.1: your code here"
     assert all(c["outputs"] == [] for c in first["cells"] if c["cell_type"] == "code")
     assert sources[1].startswith("> **Hand-out.**")
     assert "Compare with 0.974." in sources[i]

@@ -8,7 +8,11 @@
 2. **Every ``{glue:figure}`` has ``:name:`` (so it is numbered and can be cited), ``:alt:`` and a caption.**
 3. **No uncaptioned figure on a notebook page**: an image outside a ``figure`` is a plot shown with
    ``plt.show()`` instead of ``report.show_figure``; images inside an exercise solution are allowed.
-4. **One copy of each inline script.** Sphinx 7.4 registers an inline script added by an extension twice
+4. **Numbers per chapter.** Figures, tables and exercises are numbered within their chapter ("Figure 4.3",
+   "Exercise 4.3"), the chapter taken from the page's file name (``notebooks/04b_...``, ``book/ch04_intro``):
+   Sphinx's ``numfig_secnum_depth`` would need numbered section headings, which the notebooks' own titles
+   ("Chapter 4.2 — ...") already carry. Pages outside a chapter are numbered on their own (1, 2, ...).
+5. **One copy of each inline script.** Sphinx 7.4 registers an inline script added by an extension twice
    (once with ``filename=None``, once with ``''``); for sphinx-thebe's ``const THEBE_JS_URL`` the second copy
    is a JavaScript error on every page ("Identifier 'THEBE_JS_URL' has already been declared").
 
@@ -220,6 +224,32 @@ def scale_runs_table() -> str:
     )
 
 
+CHAPTER_OF = re.compile(r"^(?:notebooks/|book/ch)(\d\d)[a-z]?_")
+
+
+def number_per_chapter(app, env) -> list[str]:
+    """Renumber what Sphinx numbered through the whole book (``env.toc_fignumbers``, in
+    book order) within each chapter: (chapter, k). Runs after Sphinx's own numbering
+    (``env-get-updated``, later priority); returns the pages to rewrite."""
+    items = []  # (global number, docname, figtype, id)
+    for docname, by_type in env.toc_fignumbers.items():
+        for figtype, numbers in by_type.items():
+            for figure_id, number in numbers.items():
+                items.append((number, docname, figtype, figure_id))
+    counters: dict[tuple, int] = {}
+    changed = set()
+    for number, docname, figtype, figure_id in sorted(items):
+        m = CHAPTER_OF.match(docname)
+        chapter = (int(m.group(1)),) if m else ()
+        key = (figtype, chapter)
+        counters[key] = counters.get(key, 0) + 1
+        new = (*chapter, counters[key])
+        if new != number:
+            env.toc_fignumbers[docname][figtype][figure_id] = new
+            changed.add(docname)
+    return sorted(changed)
+
+
 def setup(app):
     app.add_config_value("gdl_require_figure_captions", True, "env")
     app.connect("builder-inited", run_times_placeholder)
@@ -227,6 +257,7 @@ def setup(app):
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
     app.connect("env-check-consistency", check_consistency)
+    app.connect("env-get-updated", number_per_chapter, priority=900)
     app.connect("doctree-resolved", doctree_resolved)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True,
