@@ -298,8 +298,8 @@ def test_figures_are_numbered_captioned_and_shown_where_they_are_drawn(book, tmp
     text = markdown(nb)
     # Figure 1.1 is the chapter intro's diagram: numbers run through the chapter
     assert (
-        "> **Figure 1.2** (in the output of the code cell above). ROC curves; *E. coli* "
-        "AUROC 0.97." in text
+        "> **Figure 1.2** (in the output of the code cell above). ROC curves; "
+        "*E. coli* AUROC 0.97." in text
     )
     drawn = next(c for c in nb.cells if "show_figure" in c.source)
     assert [set(o.get("data", {})) for o in drawn.outputs] == [
@@ -388,8 +388,8 @@ def test_numbers_come_from_the_built_pages_when_there_are_some(book, tmp_path):
     assert "> **Figure 7** (in the output" in markdown(copies["01a_first"])
     index = rc.index_book(book, html=html)
     assert index.html_mismatches == [
-        "notebooks/01a_first: figure fig-01a-roc is 7 in the built book, counted 1.2 by "
-        "index_book"
+        "notebooks/01a_first: figure fig-01a-roc is 7 in the built book, counted 1.2 "
+        "by index_book"
     ]
 
 

@@ -8,7 +8,7 @@ layer, so a chain's outputs do not depend on how much padding its batch adds.
 - :class:`ResidueCNN`: a stack of dilated residual convolutions over the whole
   chain, one output per residue (secondary structure). Its receptive field,
   :meth:`ResidueCNN.receptive_field`, is ``1 + (k - 1) * (1 + sum(dilations))``
-  residues: dilations 1, 2, 4, 8 with ``k = 5`` see 61 residues, four times the
+  residues: dilations 1, 2, 4, 8 with ``k = 5`` see 65 residues, four times the
   15-residue window of Qian & Sejnowski (1988), for the same number of layers.
 - :class:`TerminiCNN`: two convolution branches, one over the N-terminal and one over
   the C-terminal residues (:func:`gdl_utils.proteins.termini`), each pooled globally
