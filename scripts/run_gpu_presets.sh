@@ -16,7 +16,7 @@ if [[ -z "${PYTHON:-}" ]]; then
 fi
 OUT=gdl_utils/scale/stored
 SECTIONS=("$@")
-if [[ ${#SECTIONS[@]} -eq 0 ]]; then SECTIONS=(4.3 7.3 4.2); fi
+if [[ ${#SECTIONS[@]} -eq 0 ]]; then SECTIONS=(4.3 7.3 4.2 7.4); fi
 
 n_gpus=$("$PYTHON" -c "import torch; print(torch.cuda.device_count() if torch.cuda.is_available() else 0)")
 if [[ "$n_gpus" -lt 1 ]]; then

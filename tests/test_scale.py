@@ -142,6 +142,16 @@ def test_smoke_run_writes_a_valid_result(section, tmp_path):
         assert set(results["grid"]) == {s[0] for s in p.sizes}
         assert all(len(v) == len(p.epochs) for v in results["grid"].values())
         assert (tmp_path / results["checkpoint"]["file"]).exists()
+    elif section == "7.4":
+        p = PRESETS["7.4"]["smoke"]
+        assert set(results["mean"]) == set(p.starts)
+        assert len(results["runs"]) == len(p.starts) * p.n_folds * p.seeds_per_fold
+        assert all(0 <= r["accuracy"] <= 1 for r in results["runs"])
+        ckpt = load_result("7.3", p.checkpoint_preset)["results"]["checkpoint"]
+        assert (
+            results["starts"]["7.3 checkpoint"]["checkpoint_sha256"] == ckpt["sha256"]
+        )
+        assert set(results["paired"]) >= {"07d pretraining", "7.3 checkpoint"}
     else:
         assert {r["model"] for r in results["runs"]} == set(
             PRESETS["4.2"]["smoke"].models
@@ -168,3 +178,42 @@ def test_course_checkpoint_reproduces_its_bits_per_base():
     region = NucleotideTokenizer().encode(load_ecoli_genome()[lo:hi])
     bits = held_out_bits(model, region, window=p.window, block=p.block, device="cpu")
     assert bits["bits_per_base"] == pytest.approx(ckpt["bits_per_base"], abs=1e-4)
+
+
+def test_finetuning_refuses_a_changed_checkpoint(tmp_path, monkeypatch):
+    """Section 7.4 starts from the 7.3 checkpoint only if its sha256 is the stored
+    one."""
+    from gdl_utils.scale.finetuning import load_course_checkpoint
+
+    record = load_result("7.3", "cpu-long")
+    name = record["results"]["checkpoint"]["file"]
+    shutil.copy(results_dir() / "7.3-cpu-long.json", tmp_path)
+    shutil.copy(results_dir() / name, tmp_path)
+    monkeypatch.setenv("GDL_SCALE_RESULTS", str(tmp_path))
+    model, ckpt = load_course_checkpoint("cpu-long")
+    assert ckpt["sha256"] == record["results"]["checkpoint"]["sha256"]
+    data = bytearray((tmp_path / name).read_bytes())
+    data[-1] ^= 1  # one bit flipped
+    (tmp_path / name).write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="sha256"):
+        load_course_checkpoint("cpu-long")
+
+
+def test_windowed_classifier_averages_its_windows():
+    """One window covering the sequence is the plain classifier; two windows average
+    the encoder's hidden states over both."""
+    from gdl_utils.models import SequenceClassifier, TransformerConfig
+    from gdl_utils.scale.finetuning import WindowedClassifier
+
+    config = TransformerConfig(vocab_size=8, max_len=6, d_model=8, n_heads=2,
+                               n_layers=1, dropout=0.0, causal=True)  # fmt: skip
+    torch.manual_seed(0)
+    clf = SequenceClassifier(config, n_outputs=1).eval()
+    tokens = torch.randint(4, 8, (5, 9))
+    with torch.no_grad():
+        one = WindowedClassifier(clf, (0,))(tokens[:, :6])
+        assert torch.allclose(one, clf(tokens[:, :6]), atol=1e-6)
+        two = WindowedClassifier(clf, (0, 3))(tokens)
+        h = torch.cat([clf.encoder(tokens[:, :6]), clf.encoder(tokens[:, 3:])], 1)
+        assert torch.allclose(two, clf.head(h.mean(1)), atol=1e-6)
+        assert not torch.allclose(two, one, atol=1e-3)

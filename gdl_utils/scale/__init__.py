@@ -10,6 +10,7 @@ Layer: reading models and chapter pipelines. Import public names from here, e.g.
 from .presets import (
     PRESETS,
     BasecallerPreset,
+    FinetunePreset,
     PretrainPreset,
     PUM2Preset,
     get_preset,
@@ -29,6 +30,7 @@ __all__ = [
     "PUM2Preset",
     "REQUIRED_KEYS",
     "BasecallerPreset",
+    "FinetunePreset",
     "PretrainPreset",
     "StaleResultError",
     "get_preset",

@@ -2,6 +2,7 @@
 
     python -m gdl_utils.scale 4.3 --preset cpu-long
     python -m gdl_utils.scale 7.3 --preset gpu --device cuda
+    python -m gdl_utils.scale 7.4 --preset cpu-long   # needs the stored 7.3 checkpoint
 
 writes ``gdl_utils/scale/stored/<section>-<preset>.json`` (``--out-dir`` elsewhere);
 ``gdl_utils.scale.load_result(section, preset)`` reads it back.
@@ -20,6 +21,7 @@ RUNNERS = {
     "4.2": ("pum2", "run_pum2"),
     "4.3": ("basecaller", "run_basecaller"),
     "7.3": ("pretraining", "run_pretraining"),
+    "7.4": ("finetuning", "run_finetuning"),
 }
 
 

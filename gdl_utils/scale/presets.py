@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "BasecallerPreset",
+    "FinetunePreset",
     "PretrainPreset",
     "PUM2Preset",
     "PRESETS",
@@ -129,6 +130,51 @@ class PUM2Preset:
     max_train: int | None = None
 
 
+@dataclass(frozen=True)
+class FinetunePreset:
+    """Section 7.4: notebook 07d's fine-tuning protocol (iPromoter-2L, distinct-sequence
+    stratified folds, mean-pooled linear head, AdamW schedule) from several starts.
+
+    Attributes
+    ----------
+    starts : which of "07d pretraining", "07d architecture, random", "7.3 checkpoint",
+        "7.3 architecture, random" to fine-tune
+    n_folds, seeds_per_fold : folds of 07d's split; fine-tunings per fold (seed
+        ``seed + fold + rep * n_folds``: rep 0 is 07d's seed of the fold)
+    k, window, d_model, n_layers, n_heads : 07d's 3-mer model
+    pre_windows, pre_epochs, pre_lr : 07d's short pretraining (whole genome)
+    ft_epochs, ft_lr, batch_size : 07d's fine-tuning schedule
+    checkpoint_preset : the 7.3 preset whose stored checkpoint is a start
+    seed : seed of the folds, the pretraining and the first fine-tuning
+    max_bench : a stratified subset of this many sequences (smoke runs); None: all
+
+    Used in: no notebook directly (``python -m gdl_utils.scale 7.4``).
+    """
+
+    starts: tuple = (
+        "07d pretraining",
+        "07d architecture, random",
+        "7.3 checkpoint",
+        "7.3 architecture, random",
+    )
+    n_folds: int = 3
+    seeds_per_fold: int = 1
+    k: int = 3
+    window: int = 32
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    pre_windows: int = 6_400
+    pre_epochs: int = 3
+    pre_lr: float = 1e-2
+    ft_epochs: int = 3
+    ft_lr: float = 1e-3
+    batch_size: int = 64
+    checkpoint_preset: str = "cpu-long"
+    seed: int = 0
+    max_bench: int | None = None
+
+
 PRESETS: dict = {
     "4.3": {
         "smoke": BasecallerPreset(
@@ -169,6 +215,20 @@ PRESETS: dict = {
             window=512,
         ),  # fmt: skip
     },
+    "7.4": {
+        "smoke": FinetunePreset(
+            n_folds=2, pre_windows=64, pre_epochs=1, ft_epochs=1, max_bench=200
+        ),
+        "cpu-long": FinetunePreset(),
+        "gpu": FinetunePreset(
+            n_folds=5,
+            seeds_per_fold=3,
+            pre_windows=50_000,
+            pre_epochs=20,
+            pre_lr=1e-3,
+            ft_epochs=10,
+        ),  # fmt: skip
+    },
     "4.2": {
         "smoke": PUM2Preset(
             seeds=(0,), n_filters=8, hidden=4, max_epochs=2, patience=1, max_train=512
@@ -182,7 +242,8 @@ PRESETS: dict = {
 
 
 def get_preset(section: str, preset: str):
-    """The preset dataclass of ``section`` ("4.2", "4.3", "7.3") named ``preset``.
+    """The preset dataclass of ``section`` ("4.2", "4.3", "7.3", "7.4") named
+    ``preset``.
 
     Raises ``KeyError`` naming the sections or presets that exist.
 

@@ -6,7 +6,7 @@ A result file ``gdl_utils/scale/stored/<section>-<preset>.json`` holds ``section
 ``wall_time_s``, ``cpu_time_s``, ``package_version``, ``torch_version``,
 ``python_version``, ``finished`` (UTC) and ``results`` (the section's numbers).
 
-Used in: chapters 4 (04b, 04c) and 7 (07c), through ``load_result``.
+Used in: chapters 4 (04b, 04c) and 7 (07c, 07d), through ``load_result``.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def load_result(section: str, preset: str = "cpu-long", root=None) -> dict:
 
     Parameters
     ----------
-    section : "4.2", "4.3" or "7.3"
+    section : "4.2", "4.3", "7.3" or "7.4"
     preset : "cpu-long", "gpu" or "smoke"
     root : folder of the result files (default :func:`results_dir`)
 
@@ -121,7 +121,7 @@ def load_result(section: str, preset: str = "cpu-long", root=None) -> dict:
     KeyError
         No such section or preset in :data:`~gdl_utils.scale.PRESETS`.
 
-    Used in: chapters 4 (04b, 04c) and 7 (07c): the stored runs beside each page's
+    Used in: chapters 4 (04b, 04c) and 7 (07c, 07d): the stored runs beside each page's
     default run.
     """
     expected = preset_settings(section, preset)  # KeyError for an unknown preset
