@@ -199,6 +199,14 @@ def _scale_row(section: str, preset: str) -> str:
             )
             + " (median identity)"
         )
+    elif section == "7.4":
+        by_start: dict[str, list[float]] = {}
+        for run in res["runs"]:
+            by_start.setdefault(run["start"], []).append(run["accuracy"])
+        what = (
+            "; ".join(f"{k} {sum(v) / len(v):.3f}" for k, v in by_start.items())
+            + " (fine-tuned accuracy, mean over folds)"
+        )
     else:
         best = min(b for g in res["grid"].values() for b in g.values())
         what = f"best held-out bits per base {best:.4f} ({len(res['grid'])} sizes)"
@@ -219,7 +227,7 @@ def scale_runs_table() -> str:
     )
     return head + "".join(
         _scale_row(section, preset)
-        for section in ("4.2", "4.3", "7.3")
+        for section in ("4.2", "4.3", "7.3", "7.4")
         for preset in ("cpu-long", "gpu")
     )
 
