@@ -89,5 +89,5 @@ def check_kmer_tokeniser(fn: Callable[[str, int, bool], object], seed: int = 0) 
             raise AssertionError(f"{case}: expected {expected}, got {got}")
     return (
         f"check_kmer_tokeniser: all {len(cases)} cases agree with KmerTokenizer"
-        f" ({n_errors} of them must raise ValueError)"
+        f" ({n_errors} raise ValueError)"
     )

@@ -117,5 +117,5 @@ def check_ism(
                 )
     return (
         f"check_ism: all {n} cases ({len(predictors)} predictors x"
-        f" {len(sequences)} sequences) agree with gdl_utils.interpret.ism"
+        f" {len(sequences)} sequences) agree with interpret.ism"
     )
