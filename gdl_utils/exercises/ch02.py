@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._util import as_numpy
 from ..models import MLP
 from ..runtime import seeded
+from ._common import call_student
 
 # (batch, n_inputs, hidden, n_outputs): one example, one hidden unit, several outputs,
 # then the sizes of the two-motif task (4-mer counts, 64 hidden units)
@@ -60,21 +60,8 @@ def check_mlp_forward(fn, seed: int = 0) -> str:
         case = f"case {i}: N={n}, n_inputs={n_in}, hidden={hidden}, n_outputs={n_out}"
         with torch.no_grad():
             expected = model(x).numpy()
-            try:
-                got = as_numpy(
-                    fn(x, first.weight, first.bias, last.weight, last.bias),
-                    dtype=float,
-                )
-            except Exception as err:
-                raise AssertionError(
-                    f"check_mlp_forward, {case}:\n  expected logits of shape "
-                    f"{expected.shape}, got {type(err).__name__}: {err}"
-                ) from err
-        if got.shape != expected.shape:
-            raise AssertionError(
-                f"check_mlp_forward, {case}: expected logits of shape "
-                f"{expected.shape}, got {got.shape}"
-            )
+            args = (x, first.weight, first.bias, last.weight, last.bias)
+            got = call_student("check_mlp_forward", case, "logits", fn, args, expected)
         if not np.allclose(got, expected, rtol=1e-4, atol=1e-4):
             j = int(np.argmax(np.abs(got - expected).max(axis=1)))
             raise AssertionError(

@@ -12,6 +12,7 @@ import torch
 from .._util import ALPHABET, as_numpy
 from ..dna import one_hot
 from ..motifs import pwm
+from ._common import call_student
 
 
 def _cases(seed: int):
@@ -76,18 +77,8 @@ def check_pwm_scan(fn, seed: int = 0) -> str:
     for name, x, log_odds in cases:
         expected = as_numpy(pwm.scan_pwm(x, log_odds, both_strands=False), dtype=float)
         case = f"{name} (N={x.shape[0]}, L={x.shape[2]}, w={log_odds.shape[1]})"
-        try:
-            got = as_numpy(fn(x.clone(), log_odds.clone()), dtype=float)
-        except Exception as err:
-            raise AssertionError(
-                f"check_pwm_scan, {case}:\n  expected scores of shape "
-                f"{expected.shape}, got {type(err).__name__}: {err}"
-            ) from err
-        if got.shape != expected.shape:
-            raise AssertionError(
-                f"check_pwm_scan, {case}: expected scores of shape {expected.shape}, "
-                f"got {got.shape}"
-            )
+        args = (x.clone(), log_odds.clone())
+        got = call_student("check_pwm_scan", case, "scores", fn, args, expected)
         if not np.allclose(got, expected, rtol=1e-4, atol=1e-4):
             n, p = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
             raise AssertionError(
